@@ -1,0 +1,13 @@
+//! The vocabulary every goshawk crate shares: what an event is, what a detector says about it,
+//! and what the engine decides. It does no I/O and knows no framework, so that every other crate
+//! can depend on it without pulling anything in (dependencies point inward, to here).
+
+pub mod event;
+pub mod finding;
+pub mod http;
+pub mod label;
+
+pub use event::{Event, EventKind};
+pub use finding::{Action, AttackType, Finding, Verdict};
+pub use http::HttpRequest;
+pub use label::parse_label;

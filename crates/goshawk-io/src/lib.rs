@@ -1,0 +1,2 @@
+//! Sources and sinks: decoding the formats goshawk reads (raw HTTP, access logs, JSON Lines,
+//! CSV, Zeek) into events, streaming and in bounded memory, with every bad record named.
