@@ -5,9 +5,15 @@
 pub mod event;
 pub mod finding;
 pub mod http;
+pub mod iot;
 pub mod label;
+pub mod sessions;
+pub mod zeek;
 
-pub use event::{Event, EventKind};
+pub use event::{Event, EventKind, InvalidField};
 pub use finding::{Action, AttackType, Finding, Verdict};
 pub use http::HttpRequest;
+pub use iot::{parse_timestamp, IotReading};
 pub use label::parse_label;
+pub use sessions::NetSession;
+pub use zeek::ZeekConn;
