@@ -1,5 +1,29 @@
-//! The `goshawk` command line: wires sources, the engine and sinks together.
+//! The `goshawk` command line: wires sources, the engine and sinks together. Exit codes: 0 ok,
+//! 1 failure, 2 usage error (from clap).
+
+mod builtin;
+mod cli;
+mod cmd;
+mod inputs;
+
+use clap::Parser;
 
 fn main() {
-    println!("goshawk");
+    let cli = cli::Cli::parse();
+    let level = match cli.verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("GOSHAWK_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level)),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    if let Err(err) = cmd::run(cli.command) {
+        eprintln!("goshawk: error: {err:#}");
+        std::process::exit(1);
+    }
 }

@@ -3,7 +3,7 @@
 //! a label saying whether it is an attack.
 //!
 //! CSV columns (names matched case-insensitively, first match wins):
-//! - the request — required: `payload`, `request`, `url` or `uri`. Its text becomes the
+//! - the request — required: `url`, `uri`, `request` or `payload` (in that order of preference). Its text becomes the
 //!   request as in the `lines` format (a request line is split, anything else is the target);
 //! - the label: `label`, `class`, `is_attack` or `is_malicious`, read by
 //!   [`goshawk_core::parse_label`] (empty cell = unlabelled). Required when asked for
@@ -32,7 +32,7 @@ use super::text::{is_blank, utf8_or_latin1};
 use super::{ReadOptions, RecordError};
 use crate::input::{open_input, IoError, Line, LineReader};
 
-const PAYLOAD_COLUMNS: [&str; 4] = ["payload", "request", "url", "uri"];
+const PAYLOAD_COLUMNS: [&str; 4] = ["url", "uri", "request", "payload"];
 const LABEL_COLUMNS: [&str; 4] = ["label", "class", "is_attack", "is_malicious"];
 const ATTACK_TYPE_COLUMNS: [&str; 2] = ["attack_type", "category"];
 

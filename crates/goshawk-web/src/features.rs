@@ -1,0 +1,346 @@
+//! Hybrid features of an HTTP request: hashed character n-grams of the normalised text, hashed
+//! parameter-shape tokens, and dense security heuristics and decoding statistics.
+//!
+//! Features are produced through a callback (`emit(index, value)`) rather than a vector, so that
+//! scoring sums weights on the fly without allocating, and training collects the same calls into
+//! sparse rows: one code path for both, so training and scoring cannot drift apart.
+//!
+//! What is left out on purpose: the method and every header. In CSIC 2010 every PUT is anomalous
+//! and only PUTs carry `Host: localhost:9090`; Accept*, Cookie and Host describe the test harness,
+//! not the request, and a model that sees them learns the harness.
+
+use serde::{Deserialize, Serialize};
+
+use goshawk_core::HttpRequest;
+
+use crate::heuristics::{heuristics_into, HEURISTIC_NAMES};
+use crate::normalize::{Normalized, Normalizer, DECODE_FEATURE_NAMES};
+
+/// Number of dense (named) features.
+pub const N_DENSE: usize = HEURISTIC_NAMES.len() + DECODE_FEATURE_NAMES.len();
+
+/// Parameters of the feature space, stored in every model file (its feature schema).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeatureSchema {
+    /// Hashed features fall into `2^hash_bits` buckets.
+    pub hash_bits: u32,
+    pub ngram_min: usize,
+    pub ngram_max: usize,
+    /// Whether parameter-name / value-shape tokens are emitted.
+    pub param_shapes: bool,
+    /// Names of the dense features, in index order after the hashed block.
+    pub dense_names: Vec<String>,
+}
+
+impl Default for FeatureSchema {
+    fn default() -> Self {
+        FeatureSchema {
+            hash_bits: 18,
+            ngram_min: 1,
+            ngram_max: 5,
+            param_shapes: true,
+            dense_names: dense_feature_names(),
+        }
+    }
+}
+
+impl FeatureSchema {
+    pub fn hashed_dim(&self) -> usize {
+        1 << self.hash_bits
+    }
+    /// Total dimension: hashed buckets followed by the dense features.
+    pub fn dim(&self) -> usize {
+        self.hashed_dim() + self.dense_names.len()
+    }
+}
+
+/// Names of the dense features in index order.
+pub fn dense_feature_names() -> Vec<String> {
+    HEURISTIC_NAMES
+        .iter()
+        .chain(DECODE_FEATURE_NAMES.iter())
+        .map(|s| s.to_string())
+        .collect()
+}
+
+/// Reusable buffers for featurising requests on one thread.
+pub struct Scratch {
+    raw: String,
+    normalized: Normalized,
+    pub dense: [f32; N_DENSE],
+}
+
+impl Default for Scratch {
+    fn default() -> Self {
+        Scratch {
+            raw: String::new(),
+            normalized: Normalized::default(),
+            dense: [0.0; N_DENSE],
+        }
+    }
+}
+
+impl Scratch {
+    /// The normalised text of the last request featurised.
+    pub fn normalized_text(&self) -> &str {
+        &self.normalized.text
+    }
+    /// The raw text (target and body) of the last request featurised.
+    pub fn raw_text(&self) -> &str {
+        &self.raw
+    }
+}
+
+const K: u64 = 0x517c_c1b7_2722_0a95;
+
+#[inline(always)]
+fn mix(h: u64, b: u64) -> u64 {
+    (h.rotate_left(5) ^ b).wrapping_mul(K)
+}
+
+#[inline(always)]
+fn bucket(h: u64, bits: u32) -> u32 {
+    (h.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - bits)) as u32
+}
+
+const SEED_NGRAM: u64 = 0x6e67;
+const SEED_PARAM_NAME: u64 = 0x706e;
+const SEED_PARAM_SHAPE: u64 = 0x7073;
+const SEED_PARAM_FINE: u64 = 0x7066;
+const SEED_PATH: u64 = 0x7061;
+
+fn hash_bytes(seed: u64, bytes: &[u8]) -> u64 {
+    bytes.iter().fold(seed, |h, &b| mix(h, b as u64))
+}
+
+/// Turns requests into features. Cheap to clone; holds no per-request state.
+#[derive(Debug, Clone, Default)]
+pub struct Featurizer {
+    pub schema: FeatureSchema,
+    normalizer: Normalizer,
+}
+
+impl Featurizer {
+    pub fn new(schema: FeatureSchema) -> Self {
+        Featurizer {
+            schema,
+            normalizer: Normalizer::default(),
+        }
+    }
+
+    /// Normalises `req` into `scratch` and fills `scratch.dense` with the raw (unscaled) dense
+    /// features. Must run before [`Featurizer::hashed`].
+    pub fn prepare(&self, req: &HttpRequest, scratch: &mut Scratch) {
+        scratch.raw.clear();
+        scratch.raw.push_str(req.target());
+        if !req.body.is_empty() {
+            scratch
+                .raw
+                .push(if req.query().is_some() { '&' } else { '?' });
+            scratch.raw.push_str(&req.body);
+        }
+        self.normalizer
+            .normalize_into(&scratch.raw, &mut scratch.normalized);
+        let mut heur = [0f32; HEURISTIC_NAMES.len()];
+        heuristics_into(&scratch.normalized.text, &scratch.raw, &mut heur);
+        let decode = scratch.normalized.stats.as_features();
+        scratch.dense[..heur.len()].copy_from_slice(&heur);
+        scratch.dense[heur.len()..].copy_from_slice(&decode);
+    }
+
+    /// Emits the hashed features of the prepared request as `(bucket, value)`. Values are scaled so
+    /// each group (n-grams, parameter tokens) has unit-ish norm whatever the request length.
+    #[inline]
+    pub fn hashed(&self, scratch: &Scratch, mut emit: impl FnMut(u32, f32)) {
+        let bits = self.schema.hash_bits;
+        let text = scratch.normalized.text.as_bytes();
+        let (lo, hi) = (self.schema.ngram_min.max(1), self.schema.ngram_max);
+        // Number of n-grams of each length present, summed: the TF normaliser.
+        let count: usize = (lo..=hi).map(|n| text.len().saturating_sub(n - 1)).sum();
+        if count > 0 {
+            let scale = 1.0 / (count as f32).sqrt();
+            for i in 0..text.len() {
+                let mut h = SEED_NGRAM;
+                let end = (i + hi).min(text.len());
+                for (n, &b) in text[i..end].iter().enumerate() {
+                    h = mix(h, b as u64);
+                    if n + 1 >= lo {
+                        emit(bucket(h, bits), scale);
+                    }
+                }
+            }
+        }
+        if self.schema.param_shapes {
+            self.param_tokens(text, bits, &mut emit);
+        }
+    }
+
+    /// Path and parameter tokens: the path itself, and for each `name=value` the name, the name
+    /// with the coarse shape of its value, and with the fine shape (digit-run lengths kept).
+    /// They let a model learn what each parameter of an application normally holds.
+    fn param_tokens(&self, text: &[u8], bits: u32, emit: &mut impl FnMut(u32, f32)) {
+        let (path, query) = match memchr::memchr(b'?', text) {
+            Some(q) => (&text[..q], &text[q + 1..]),
+            None => (text, &text[text.len()..]),
+        };
+        let params = query.split(|&b| b == b'&').filter(|p| !p.is_empty());
+        let n_params = params.clone().count();
+        let scale = 1.0 / ((1 + 3 * n_params) as f32).sqrt();
+        emit(bucket(hash_bytes(SEED_PATH, path), bits), scale);
+        for param in params {
+            let (name, value) = match memchr::memchr(b'=', param) {
+                Some(e) => (&param[..e], &param[e + 1..]),
+                None => (param, &param[param.len()..]),
+            };
+            let hn = hash_bytes(SEED_PARAM_NAME, name);
+            emit(bucket(hn, bits), scale);
+            let (coarse, fine) = value_shapes(value);
+            emit(bucket(mix(hn ^ SEED_PARAM_SHAPE, coarse), bits), scale);
+            emit(bucket(mix(hn ^ SEED_PARAM_FINE, fine), bits), scale);
+        }
+    }
+}
+
+/// Hashes of a value's shape: letters → `a`, digits → `9`, other bytes kept. The coarse shape
+/// collapses runs; the fine one keeps digit-run lengths and letter-run length classes.
+fn value_shapes(value: &[u8]) -> (u64, u64) {
+    #[inline]
+    fn class(b: u8) -> u8 {
+        match b {
+            b'a'..=b'z' | b'A'..=b'Z' | 0x80..=0xff => b'a',
+            b'0'..=b'9' => b'9',
+            other => other,
+        }
+    }
+    let (mut coarse, mut fine) = (0u64, 0u64);
+    let mut i = 0;
+    while i < value.len() {
+        let c = class(value[i]);
+        let mut j = i + 1;
+        while j < value.len() && class(value[j]) == c {
+            j += 1;
+        }
+        let run = (j - i) as u64;
+        coarse = mix(coarse, c as u64);
+        fine = mix(fine, c as u64);
+        fine = mix(
+            fine,
+            match c {
+                b'9' => run.min(24),
+                b'a' => 64 - run.leading_zeros() as u64,
+                _ => run.min(4),
+            },
+        );
+        i = j;
+    }
+    (mix(coarse, value.len().min(1) as u64), fine)
+}
+
+/// Per-feature scaling of the dense block, learned from training data (log1p, then z-score).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DenseScaler {
+    pub mean: Vec<f32>,
+    pub std: Vec<f32>,
+}
+
+impl DenseScaler {
+    pub fn fit<'a>(rows: impl Iterator<Item = &'a [f32; N_DENSE]>) -> Self {
+        let mut sum = [0f64; N_DENSE];
+        let mut sq = [0f64; N_DENSE];
+        let mut n = 0f64;
+        for r in rows {
+            for j in 0..N_DENSE {
+                let x = squash(r[j]) as f64;
+                sum[j] += x;
+                sq[j] += x * x;
+            }
+            n += 1.0;
+        }
+        let n = n.max(1.0);
+        let mean: Vec<f32> = sum.iter().map(|s| (s / n) as f32).collect();
+        let std = sq
+            .iter()
+            .zip(&mean)
+            .map(|(s, &m)| {
+                let var = s / n - (m as f64) * (m as f64);
+                (var.max(0.0).sqrt() as f32).max(0.05)
+            })
+            .collect();
+        DenseScaler { mean, std }
+    }
+
+    /// Scaled value of dense feature `j`, clipped so one extreme count cannot dominate.
+    #[inline]
+    pub fn scale(&self, j: usize, x: f32) -> f32 {
+        ((squash(x) - self.mean[j]) / self.std[j]).clamp(-8.0, 8.0)
+    }
+}
+
+#[inline]
+fn squash(x: f32) -> f32 {
+    x.max(0.0).ln_1p()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn collect(f: &Featurizer, req: &HttpRequest) -> Vec<(u32, f32)> {
+        let mut s = Scratch::default();
+        f.prepare(req, &mut s);
+        let mut out = Vec::new();
+        f.hashed(&s, |i, v| out.push((i, v)));
+        out
+    }
+
+    #[test]
+    fn harness_headers_and_method_do_not_change_features() {
+        let f = Featurizer::default();
+        let a = HttpRequest {
+            method: "PUT".into(),
+            url: "http://localhost:9090/shop/a.jsp?id=1".into(),
+            headers: vec![("Host".into(), "localhost:9090".into())],
+            ..Default::default()
+        };
+        let b = HttpRequest {
+            method: "GET".into(),
+            url: "http://localhost:8080/shop/a.jsp?id=1".into(),
+            headers: vec![("Cookie".into(), "JSESSIONID=1".into())],
+            ..Default::default()
+        };
+        assert_eq!(collect(&f, &a), collect(&f, &b));
+    }
+
+    #[test]
+    fn encoded_and_plain_attacks_share_features() {
+        let f = Featurizer::default();
+        let plain = collect(
+            &f,
+            &HttpRequest::from_target("/s?q=<script>alert(1)</script>"),
+        );
+        let enc = collect(
+            &f,
+            &HttpRequest::from_target("/s?q=%253Cscript%253Ealert(1)%253C%252Fscript%253E"),
+        );
+        assert_eq!(plain, enc);
+    }
+
+    #[test]
+    fn value_shapes_tell_lengths_and_classes_apart() {
+        assert_eq!(value_shapes(b"123"), value_shapes(b"456"));
+        assert_ne!(value_shapes(b"123").1, value_shapes(b"1234").1);
+        assert_eq!(value_shapes(b"123").0, value_shapes(b"1234").0);
+        assert_ne!(value_shapes(b"abc").0, value_shapes(b"abc'").0);
+        assert_ne!(value_shapes(b"").0, value_shapes(b"a").0);
+    }
+
+    #[test]
+    fn every_bucket_is_in_range() {
+        let f = Featurizer::default();
+        let req = HttpRequest::from_target("/a/b?x=1&y=%27%20or%201=1--&z");
+        for (i, v) in collect(&f, &req) {
+            assert!((i as usize) < f.schema.hashed_dim());
+            assert!(v.is_finite() && v > 0.0);
+        }
+    }
+}

@@ -1,0 +1,651 @@
+//! The web-attack classifier: a trained, immutable model that scores one request in a few
+//! microseconds and says why.
+//!
+//! Two modes, one file format:
+//! - **supervised** — logistic regression on hashed n-grams, parameter shapes and scaled heuristics,
+//!   with a softmax head for the attack type, trained on labelled requests;
+//! - **one-class** — trained on normal traffic only (how CSIC 2010 was meant to be used: a WAF
+//!   rarely has labelled attacks for its own application). It learns which n-grams, paths,
+//!   parameters and value shapes the application uses, and scores how far a request strays from
+//!   them and how much attack evidence the heuristics see, as tail probabilities measured on a
+//!   held-out slice of the normal traffic.
+//!
+//! Scores are calibrated so that the decision threshold is 0.5 in both modes.
+
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use goshawk_core::{AttackType, HttpRequest};
+use goshawk_model::{ModelFileError, ModelHeader};
+
+use crate::features::{DenseScaler, FeatureSchema, Featurizer, Scratch, N_DENSE};
+use crate::heuristics::{matched_patterns, HEURISTIC_NAMES};
+use crate::linear::{sigmoid, LogisticModel, SgdParams, SoftmaxModel, SparseRows};
+
+/// Model-file kind of a web model.
+pub const MODEL_KIND: &str = "web";
+/// Buckets of the attack-type head (hashed indices are folded into these).
+const TYPE_HEAD_DIM: usize = 1 << 14;
+
+/// One labelled request for training or evaluation.
+#[derive(Debug, Clone)]
+pub struct Example {
+    pub request: HttpRequest,
+    pub label: bool,
+    pub attack_type: Option<AttackType>,
+}
+
+/// How a web model was trained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WebMode {
+    Supervised,
+    OneClass,
+}
+
+/// Training parameters, validated by [`WebParams::fit`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WebParams {
+    pub schema: FeatureSchema,
+    pub sgd: SgdParams,
+    pub mode: WebMode,
+    /// Share of the data held out (stratified) to place the decision threshold.
+    pub calibration_fraction: f64,
+    /// One-class mode: false-positive rate the threshold aims for on normal traffic.
+    pub target_fpr: f64,
+}
+
+impl Default for WebParams {
+    fn default() -> Self {
+        WebParams {
+            schema: FeatureSchema::default(),
+            sgd: SgdParams::default(),
+            mode: WebMode::Supervised,
+            calibration_fraction: 0.1,
+            target_fpr: 0.005,
+        }
+    }
+}
+
+/// Why a web model could not be trained or loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum WebModelError {
+    #[error("no training data")]
+    Empty,
+    #[error("supervised training needs both normal and attack examples ({normal} normal, {attack} attack); use --one-class to train on normal traffic only")]
+    OneClassOnly { normal: usize, attack: usize },
+    #[error("one-class training needs at least 20 normal examples, got {0}")]
+    TooFewNormal(usize),
+    #[error("invalid parameter: {0}")]
+    Params(String),
+    #[error(transparent)]
+    File(#[from] ModelFileError),
+}
+
+/// The model's opinion of one request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WebScore {
+    /// Calibrated score in [0, 1]; ≥ 0.5 means attack.
+    pub score: f32,
+    pub attack: bool,
+    pub attack_type: Option<String>,
+}
+
+/// The one-class part: what normal traffic looks like.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NormalProfile {
+    /// One bit per hashed bucket seen in normal traffic.
+    seen: Vec<u64>,
+    /// Sorted calibration values of each novelty statistic (normal traffic not used for `seen`).
+    calibration: Vec<Vec<f32>>,
+}
+
+/// A fitted web model.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WebModel {
+    pub mode: WebMode,
+    pub schema: FeatureSchema,
+    scaler: DenseScaler,
+    classifier: Option<LogisticModel>,
+    types: Option<SoftmaxModel>,
+    profile: Option<NormalProfile>,
+    /// Raw score at which the verdict flips; mapped to a calibrated 0.5.
+    threshold: f32,
+    /// Training summary. Kept in the file's JSON header, not the payload (postcard stores plain
+    /// data only), and restored from the header on load.
+    #[serde(skip)]
+    pub metadata: serde_json::Value,
+}
+
+struct Featurized {
+    dense: Vec<[f32; N_DENSE]>,
+    hashed: Vec<Vec<(u32, f32)>>,
+}
+
+fn featurize_all(f: &Featurizer, requests: &[&HttpRequest]) -> Featurized {
+    let pairs: Vec<([f32; N_DENSE], Vec<(u32, f32)>)> = requests
+        .par_iter()
+        .map_init(Scratch::default, |scratch, req| {
+            f.prepare(req, scratch);
+            let mut h = Vec::with_capacity(256);
+            f.hashed(scratch, |i, v| h.push((i, v)));
+            (scratch.dense, h)
+        })
+        .collect();
+    let (dense, hashed) = pairs.into_iter().unzip();
+    Featurized { dense, hashed }
+}
+
+/// Stratified split of row indices into (fit, calibration), deterministic for a seed.
+fn stratified_split(labels: &[bool], fraction: f64, seed: u64) -> (Vec<usize>, Vec<usize>) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5917);
+    let (mut fit, mut cal) = (Vec::new(), Vec::new());
+    for class in [false, true] {
+        let mut idx: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == class).collect();
+        idx.shuffle(&mut rng);
+        let n_cal = ((idx.len() as f64) * fraction).round() as usize;
+        cal.extend_from_slice(&idx[..n_cal]);
+        fit.extend_from_slice(&idx[n_cal..]);
+    }
+    fit.sort_unstable();
+    cal.sort_unstable();
+    (fit, cal)
+}
+
+/// Maps a raw score so that `threshold` lands on 0.5, keeping order.
+fn calibrate(raw: f32, threshold: f32) -> f32 {
+    let t = threshold.clamp(1e-6, 1.0 - 1e-6);
+    let s = if raw < t {
+        0.5 * raw / t
+    } else {
+        0.5 + 0.5 * (raw - t) / (1.0 - t)
+    };
+    s.clamp(0.0, 1.0)
+}
+
+/// Threshold on `scores` that maximises F1 (ties broken toward fewer false positives).
+fn best_f1_threshold(scores: &[f32], labels: &[bool]) -> f32 {
+    let mut order: Vec<usize> = (0..scores.len()).collect();
+    order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
+    let positives = labels.iter().filter(|&&l| l).count() as f64;
+    let (mut tp, mut fp) = (0f64, 0f64);
+    let (mut best_f1, mut best_t) = (-1f64, 0.5f32);
+    for (k, &i) in order.iter().enumerate() {
+        if labels[i] {
+            tp += 1.0
+        } else {
+            fp += 1.0
+        }
+        let next_differs = order.get(k + 1).is_none_or(|&j| scores[j] < scores[i]);
+        if next_differs {
+            let f1 = 2.0 * tp / (tp + fp + positives);
+            if f1 > best_f1 {
+                best_f1 = f1;
+                // Midway to the next lower score, so unseen scores near the edge fall sensibly.
+                let lower = order.get(k + 1).map(|&j| scores[j]).unwrap_or(0.0);
+                best_t = (scores[i] + lower) / 2.0;
+            }
+        }
+    }
+    best_t
+}
+
+impl WebParams {
+    /// Fits a model. Supervised mode needs both classes; one-class mode uses the normal examples.
+    pub fn fit(&self, examples: &[Example]) -> Result<WebModel, WebModelError> {
+        if examples.is_empty() {
+            return Err(WebModelError::Empty);
+        }
+        if !(0.0..0.9).contains(&self.calibration_fraction) {
+            return Err(WebModelError::Params(format!(
+                "calibration fraction {} is not in [0, 0.9)",
+                self.calibration_fraction
+            )));
+        }
+        if !(1..=30).contains(&self.schema.hash_bits) {
+            return Err(WebModelError::Params("hash_bits must be in 1..=30".into()));
+        }
+        let featurizer = Featurizer::new(self.schema.clone());
+        match self.mode {
+            WebMode::Supervised => self.fit_supervised(&featurizer, examples),
+            WebMode::OneClass => self.fit_one_class(&featurizer, examples),
+        }
+    }
+
+    fn fit_supervised(
+        &self,
+        featurizer: &Featurizer,
+        examples: &[Example],
+    ) -> Result<WebModel, WebModelError> {
+        let labels: Vec<bool> = examples.iter().map(|e| e.label).collect();
+        let attack = labels.iter().filter(|&&l| l).count();
+        let normal = labels.len() - attack;
+        if attack == 0 || normal == 0 {
+            return Err(WebModelError::OneClassOnly { normal, attack });
+        }
+        let requests: Vec<&HttpRequest> = examples.iter().map(|e| &e.request).collect();
+        let feats = featurize_all(featurizer, &requests);
+        let scaler = DenseScaler::fit(feats.dense.iter());
+        let hashed_dim = self.schema.hashed_dim() as u32;
+        let build_rows = |which: &mut dyn Iterator<Item = usize>| {
+            let mut rows = SparseRows::new();
+            let mut pairs = Vec::new();
+            for i in which {
+                pairs.clear();
+                pairs.extend_from_slice(&feats.hashed[i]);
+                for (j, &x) in feats.dense[i].iter().enumerate() {
+                    pairs.push((hashed_dim + j as u32, scaler.scale(j, x)));
+                }
+                rows.push(&mut pairs);
+            }
+            rows
+        };
+        let (fit_idx, cal_idx) =
+            stratified_split(&labels, self.calibration_fraction, self.sgd.seed);
+        let fit_rows = build_rows(&mut fit_idx.iter().copied());
+        let fit_labels: Vec<bool> = fit_idx.iter().map(|&i| labels[i]).collect();
+        let classifier = LogisticModel::fit(&fit_rows, &fit_labels, self.schema.dim(), &self.sgd);
+
+        let threshold = if cal_idx.is_empty() {
+            0.5
+        } else {
+            let cal_rows = build_rows(&mut cal_idx.iter().copied());
+            let scores: Vec<f32> = (0..cal_rows.len())
+                .map(|r| {
+                    let (i, v) = cal_rows.row(r);
+                    classifier.predict(i, v)
+                })
+                .collect();
+            let cal_labels: Vec<bool> = cal_idx.iter().map(|&i| labels[i]).collect();
+            best_f1_threshold(&scores, &cal_labels)
+        };
+
+        // Attack-type head, on the attack rows that carry a type.
+        let typed: Vec<(usize, String)> = fit_idx
+            .iter()
+            .filter_map(|&i| {
+                let e = &examples[i];
+                match &e.attack_type {
+                    Some(t) if e.label && *t != AttackType::Anomalous => {
+                        Some((i, t.as_str().to_string()))
+                    }
+                    _ => None,
+                }
+            })
+            .collect();
+        let mut classes: Vec<String> = typed.iter().map(|(_, t)| t.clone()).collect();
+        classes.sort();
+        classes.dedup();
+        let types = (classes.len() >= 2).then(|| {
+            let rows = build_rows(&mut typed.iter().map(|(i, _)| *i));
+            let targets: Vec<usize> = typed
+                .iter()
+                .map(|(_, t)| classes.binary_search(t).unwrap_or(0))
+                .collect();
+            let sgd = SgdParams {
+                epochs: self.sgd.epochs.min(4),
+                ..self.sgd.clone()
+            };
+            SoftmaxModel::fit(&rows, &targets, classes.clone(), TYPE_HEAD_DIM, &sgd)
+        });
+
+        Ok(WebModel {
+            mode: WebMode::Supervised,
+            schema: self.schema.clone(),
+            scaler,
+            classifier: Some(classifier),
+            types,
+            profile: None,
+            threshold,
+            metadata: serde_json::json!({
+                "examples": examples.len(),
+                "normal": normal,
+                "attack": attack,
+                "attack_types": classes,
+                "calibration_rows": cal_idx.len(),
+                "raw_threshold": threshold,
+                "sgd": self.sgd,
+            }),
+        })
+    }
+
+    fn fit_one_class(
+        &self,
+        featurizer: &Featurizer,
+        examples: &[Example],
+    ) -> Result<WebModel, WebModelError> {
+        let requests: Vec<&HttpRequest> = examples
+            .iter()
+            .filter(|e| !e.label)
+            .map(|e| &e.request)
+            .collect();
+        if requests.len() < 20 {
+            return Err(WebModelError::TooFewNormal(requests.len()));
+        }
+        let feats = featurize_all(featurizer, &requests);
+        let labels = vec![false; requests.len()];
+        let fraction = self.calibration_fraction.max(0.2);
+        let (fit_idx, cal_idx) = stratified_split(&labels, fraction, self.sgd.seed);
+        let scaler = DenseScaler::fit(fit_idx.iter().map(|&i| &feats.dense[i]));
+        let words = self.schema.hashed_dim().div_ceil(64);
+        let mut seen = vec![0u64; words];
+        for &i in &fit_idx {
+            for &(b, _) in &feats.hashed[i] {
+                seen[b as usize / 64] |= 1 << (b % 64);
+            }
+        }
+        let mut profile = NormalProfile {
+            seen,
+            calibration: Vec::new(),
+        };
+        let stats: Vec<[f32; N_NOVELTY]> = cal_idx
+            .iter()
+            .map(|&i| novelty_stats(&profile, &scaler, &feats.hashed[i], &feats.dense[i]))
+            .collect();
+        profile.calibration = (0..N_NOVELTY)
+            .map(|k| {
+                let mut v: Vec<f32> = stats.iter().map(|s| s[k]).collect();
+                v.sort_by(f32::total_cmp);
+                v
+            })
+            .collect();
+        // Raw score = 1 - combined tail p-value; flag when p ≤ target FPR.
+        let threshold = (1.0 - self.target_fpr) as f32;
+        Ok(WebModel {
+            mode: WebMode::OneClass,
+            schema: self.schema.clone(),
+            scaler,
+            classifier: None,
+            types: None,
+            profile: Some(profile),
+            threshold,
+            metadata: serde_json::json!({
+                "examples": examples.len(),
+                "normal_used": requests.len(),
+                "profile_rows": fit_idx.len(),
+                "calibration_rows": cal_idx.len(),
+                "target_fpr": self.target_fpr,
+            }),
+        })
+    }
+}
+
+/// Novelty statistics of the one-class mode: share of unseen hashed features, count of unseen
+/// hashed features, and summed positive heuristic evidence.
+const N_NOVELTY: usize = 3;
+
+fn novelty_stats(
+    profile: &NormalProfile,
+    scaler: &DenseScaler,
+    hashed: &[(u32, f32)],
+    dense: &[f32; N_DENSE],
+) -> [f32; N_NOVELTY] {
+    let mut unseen = 0usize;
+    for &(b, _) in hashed {
+        if profile.seen[b as usize / 64] & (1 << (b % 64)) == 0 {
+            unseen += 1;
+        }
+    }
+    let evidence: f32 = (0..HEURISTIC_NAMES.len())
+        .map(|j| scaler.scale(j, dense[j]).max(0.0))
+        .sum();
+    [
+        unseen as f32 / hashed.len().max(1) as f32,
+        unseen as f32,
+        evidence,
+    ]
+}
+
+/// Tail probability of `x` under the sorted calibration values (with +1 smoothing).
+fn tail_p(sorted: &[f32], x: f32) -> f32 {
+    let at_least = sorted.len() - sorted.partition_point(|&v| v < x);
+    (at_least as f32 + 1.0) / (sorted.len() as f32 + 1.0)
+}
+
+impl WebModel {
+    pub fn featurizer(&self) -> Featurizer {
+        Featurizer::new(self.schema.clone())
+    }
+
+    /// Scores one request. `scratch` is reused between calls on one thread.
+    pub fn score(
+        &self,
+        featurizer: &Featurizer,
+        req: &HttpRequest,
+        scratch: &mut Scratch,
+    ) -> WebScore {
+        featurizer.prepare(req, scratch);
+        let raw = match (&self.classifier, &self.profile) {
+            (Some(clf), _) => {
+                let mut margin = clf.bias;
+                let w = &clf.weights;
+                featurizer.hashed(scratch, |i, v| margin += w[i as usize] * v);
+                let base = self.schema.hashed_dim();
+                for (j, &x) in scratch.dense.iter().enumerate() {
+                    margin += w[base + j] * self.scaler.scale(j, x);
+                }
+                sigmoid(margin)
+            }
+            (None, Some(profile)) => {
+                let mut hashed = Vec::with_capacity(256);
+                featurizer.hashed(scratch, |i, v| hashed.push((i, v)));
+                let stats = novelty_stats(profile, &self.scaler, &hashed, &scratch.dense);
+                let p = (0..N_NOVELTY)
+                    .map(|k| tail_p(&profile.calibration[k], stats[k]))
+                    .fold(1.0f32, f32::min)
+                    * N_NOVELTY as f32;
+                1.0 - p.min(1.0)
+            }
+            (None, None) => 0.0,
+        };
+        let score = calibrate(raw, self.threshold);
+        let attack = score >= 0.5;
+        let attack_type = attack.then(|| self.attack_type(featurizer, scratch));
+        WebScore {
+            score,
+            attack,
+            attack_type,
+        }
+    }
+
+    fn attack_type(&self, featurizer: &Featurizer, scratch: &Scratch) -> String {
+        if let Some(types) = &self.types {
+            let mut pairs = Vec::with_capacity(256);
+            featurizer.hashed(scratch, |i, v| pairs.push((i, v)));
+            let base = self.schema.hashed_dim() as u32;
+            for (j, &x) in scratch.dense.iter().enumerate() {
+                pairs.push((base + j as u32, self.scaler.scale(j, x)));
+            }
+            let (idx, val): (Vec<u32>, Vec<f32>) = pairs.into_iter().unzip();
+            if let Some((class, _)) = types.predict(&idx, &val) {
+                return class.to_string();
+            }
+        }
+        // No type head (e.g. CSIC, one-class): name the family whose patterns matched.
+        matched_patterns(scratch.normalized_text())
+            .first()
+            .map(|(family, _)| family.to_string())
+            .unwrap_or_else(|| AttackType::Anomalous.as_str().to_string())
+    }
+
+    /// Human-readable reasons for the last score computed with `scratch`: matched attack patterns,
+    /// the dense features and n-grams that pushed the score up most.
+    pub fn explain(&self, featurizer: &Featurizer, scratch: &Scratch, limit: usize) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut seen_patterns = 0;
+        for (family, pattern) in matched_patterns(scratch.normalized_text()) {
+            if seen_patterns == limit {
+                break;
+            }
+            out.push(format!("pattern `{pattern}` ({family})"));
+            seen_patterns += 1;
+        }
+        let Some(clf) = &self.classifier else {
+            if let Some(profile) = &self.profile {
+                let mut hashed = Vec::new();
+                featurizer.hashed(scratch, |i, v| hashed.push((i, v)));
+                let s = novelty_stats(profile, &self.scaler, &hashed, &scratch.dense);
+                out.push(format!(
+                    "{:.0}% of features unseen in normal traffic",
+                    100.0 * s[0]
+                ));
+            }
+            return out;
+        };
+        let base = self.schema.hashed_dim();
+        let mut dense: Vec<(f32, usize)> = scratch
+            .dense
+            .iter()
+            .enumerate()
+            .map(|(j, &x)| (clf.weights[base + j] * self.scaler.scale(j, x), j))
+            .filter(|(c, _)| *c > 0.05)
+            .collect();
+        dense.sort_by(|a, b| b.0.total_cmp(&a.0));
+        for (c, j) in dense.into_iter().take(limit) {
+            out.push(format!(
+                "{}={} (+{c:.2})",
+                self.schema.dense_names[j],
+                format_value(scratch.dense[j])
+            ));
+        }
+        for (gram, c) in top_ngrams(featurizer, scratch, &clf.weights, limit) {
+            out.push(format!("n-gram {gram:?} (+{c:.2})"));
+        }
+        out
+    }
+
+    pub fn header(&self) -> ModelHeader {
+        ModelHeader {
+            kind: MODEL_KIND.to_string(),
+            schema: serde_json::to_value(&self.schema).unwrap_or_default(),
+            metadata: serde_json::json!({
+                "mode": self.mode,
+                "training": self.metadata,
+                "goshawk_version": env!("CARGO_PKG_VERSION"),
+            }),
+        }
+    }
+
+    pub fn to_bytes(&self) -> Result<Vec<u8>, WebModelError> {
+        Ok(goshawk_model::to_bytes(&self.header(), self)?)
+    }
+
+    pub fn save(&self, path: &std::path::Path) -> Result<(), WebModelError> {
+        Ok(goshawk_model::write(path, &self.header(), self)?)
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, WebModelError> {
+        let (header, mut model): (ModelHeader, WebModel) =
+            goshawk_model::from_bytes(bytes, Some(MODEL_KIND))?;
+        model.check()?;
+        model.metadata = header.metadata["training"].clone();
+        Ok(model)
+    }
+
+    pub fn load(path: &std::path::Path) -> Result<Self, WebModelError> {
+        Self::from_bytes(&goshawk_model::read_bytes(path)?)
+    }
+
+    /// Consistency checks after loading, so a well-formed but inconsistent file cannot cause an
+    /// out-of-bounds access later.
+    fn check(&self) -> Result<(), WebModelError> {
+        let bad = |m: &str| Err(WebModelError::File(ModelFileError::Payload(m.to_string())));
+        if !(1..=30).contains(&self.schema.hash_bits) {
+            return bad("hash_bits out of range");
+        }
+        if self.schema.dense_names != crate::features::dense_feature_names() {
+            return bad("dense feature schema differs from this build's");
+        }
+        if self.scaler.mean.len() != N_DENSE || self.scaler.std.len() != N_DENSE {
+            return bad("scaler size does not match the schema");
+        }
+        if let Some(c) = &self.classifier {
+            if c.weights.len() != self.schema.dim() {
+                return bad("classifier size does not match the schema");
+            }
+        }
+        if let Some(t) = &self.types {
+            if t.weights.len() != t.classes.len() * t.dim || t.bias.len() != t.classes.len() {
+                return bad("attack-type head is inconsistent");
+            }
+        }
+        if let Some(p) = &self.profile {
+            if p.seen.len() * 64 < self.schema.hashed_dim() || p.calibration.len() != N_NOVELTY {
+                return bad("normal profile does not match the schema");
+            }
+        }
+        if self.classifier.is_none() && self.profile.is_none() {
+            return bad("model has neither a classifier nor a normal profile");
+        }
+        Ok(())
+    }
+}
+
+fn format_value(x: f32) -> String {
+    if x.fract() == 0.0 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.2}")
+    }
+}
+
+/// The longest n-grams (4 and up) with the largest positive weight in the request.
+fn top_ngrams(
+    featurizer: &Featurizer,
+    scratch: &Scratch,
+    weights: &[f32],
+    limit: usize,
+) -> Vec<(String, f32)> {
+    let text = scratch.normalized_text();
+    let bytes = text.as_bytes();
+    let lo = featurizer
+        .schema
+        .ngram_max
+        .min(4)
+        .max(featurizer.schema.ngram_min);
+    let mut scored: Vec<(f32, usize, usize)> = Vec::new();
+    let mut k = 0;
+    // Re-run the emission and line up each bucket with its position; `hashed` emits n-grams of
+    // lengths ngram_min..=ngram_max at each position in order.
+    let (min, max) = (
+        featurizer.schema.ngram_min.max(1),
+        featurizer.schema.ngram_max,
+    );
+    let mut grams: Vec<(usize, usize)> = Vec::new();
+    for pos in 0..bytes.len() {
+        for n in min..=max {
+            if pos + n <= bytes.len() {
+                grams.push((pos, n));
+            }
+        }
+    }
+    featurizer.hashed(scratch, |b, _| {
+        if let Some(&(pos, n)) = grams.get(k) {
+            if n >= lo {
+                scored.push((weights[b as usize], pos, n));
+            }
+        }
+        k += 1;
+    });
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut out: Vec<(String, f32)> = Vec::new();
+    for (w, pos, n) in scored {
+        if w <= 0.05 || out.len() == limit {
+            break;
+        }
+        let Some(gram) = text.get(pos..pos + n) else {
+            continue;
+        };
+        if out
+            .iter()
+            .any(|(g, _)| g.contains(gram) || gram.contains(g.as_str()))
+        {
+            continue;
+        }
+        out.push((gram.to_string(), w));
+    }
+    out
+}

@@ -1,0 +1,21 @@
+//! The built-in models, compiled into the binary so `scan` and `check` work with no `--model`.
+//! `models/README.md` gives the command that reproduces each from its training data.
+
+use anyhow::{Context, Result};
+use goshawk_web::WebModel;
+
+/// The default web model (see `models/README.md`).
+static WEB_MODEL: &[u8] = include_bytes!("../../../models/web-default.gsk");
+
+/// Loads the built-in web model.
+pub fn web_model() -> Result<WebModel> {
+    WebModel::from_bytes(WEB_MODEL).context("the built-in web model could not be loaded")
+}
+
+/// Loads a web model from a file, or the built-in one.
+pub fn load_web_model(path: Option<&std::path::Path>) -> Result<WebModel> {
+    match path {
+        Some(p) => WebModel::load(p).with_context(|| format!("loading model {}", p.display())),
+        None => web_model(),
+    }
+}

@@ -1,0 +1,49 @@
+//! `goshawk check`: one payload, URL or request, classified and explained.
+
+use anyhow::Result;
+
+use goshawk_core::HttpRequest;
+use goshawk_engine::WebDetector;
+use goshawk_web::Scratch;
+
+use crate::builtin::load_web_model;
+use crate::cli::CheckArgs;
+
+/// Reads what the user typed as a request: a request line or raw request, a URL or path, or a
+/// bare payload (checked as the value of a query parameter, where payloads usually arrive).
+pub fn request_from_text(text: &str) -> HttpRequest {
+    let trimmed = text.trim();
+    if let Some(req) = crate::inputs::parse_request_text(trimmed) {
+        return req;
+    }
+    if trimmed.starts_with('/') || trimmed.to_ascii_lowercase().starts_with("http") {
+        return HttpRequest::from_target(trimmed);
+    }
+    let mut req = HttpRequest::from_target(format!("/?q={trimmed}"));
+    req.method = "GET".into();
+    req
+}
+
+pub fn run(args: CheckArgs) -> Result<()> {
+    let detector = WebDetector::new(load_web_model(args.model.as_deref())?);
+    let req = request_from_text(&args.text);
+    let verdict = detector.analyze(0, &req, &mut Scratch::default());
+    if args.json {
+        println!("{}", serde_json::to_string(&verdict)?);
+        return Ok(());
+    }
+    let score = verdict.score.unwrap_or(0.0);
+    if verdict.is_attack() {
+        println!(
+            "ATTACK  score {score:.3}  type {}",
+            verdict.attack_type.as_deref().unwrap_or("unknown")
+        );
+    } else {
+        println!("NORMAL  score {score:.3}");
+    }
+    println!("  request: {} {}", req.method, req.url);
+    for reason in &verdict.explanation {
+        println!("  - {reason}");
+    }
+    Ok(())
+}

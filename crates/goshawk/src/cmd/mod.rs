@@ -1,0 +1,35 @@
+//! One module per subcommand.
+
+mod check;
+mod evaluate;
+mod generate;
+mod model_info;
+mod scan;
+mod train;
+
+use anyhow::Result;
+
+use crate::cli::{Command, GenerateCommand, TrainCommand};
+
+pub fn run(command: Command) -> Result<()> {
+    match command {
+        Command::Scan(a) => scan::run(a),
+        Command::Check(a) => check::run(a),
+        Command::Train(TrainCommand::Web(a)) => train::web(a),
+        Command::Evaluate(a) => evaluate::run(a),
+        Command::Generate(GenerateCommand::Web(a)) => generate::web(a),
+        Command::Model(a) => model_info::run(a),
+    }
+}
+
+/// A progress spinner on stderr that stays silent when stderr is not a terminal.
+pub fn spinner(message: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {msg} {pos} [{elapsed}]")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    bar.set_message(message.to_string());
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
+}
