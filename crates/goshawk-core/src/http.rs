@@ -82,7 +82,10 @@ impl HttpRequest {
 }
 
 fn strip_authority(url: &str) -> &str {
-    let lower_starts = |p: &str| url.len() >= p.len() && url[..p.len()].eq_ignore_ascii_case(p);
+    let lower_starts = |p: &str| {
+        url.get(..p.len())
+            .is_some_and(|h| h.eq_ignore_ascii_case(p))
+    };
     let rest = if lower_starts("http://") {
         &url[7..]
     } else if lower_starts("https://") {
@@ -111,6 +114,10 @@ mod tests {
         let r = HttpRequest::from_target("/plain?q=1");
         assert_eq!(r.target(), "/plain?q=1");
         assert_eq!(HttpRequest::from_target("' or 1=1").query(), None);
+        // Multi-byte characters where the scheme would be must not split a char.
+        let r = HttpRequest::from_target("/â€œ><img src= onerror=confirm(1)>");
+        assert_eq!(r.target(), "/â€œ><img src= onerror=confirm(1)>");
+        assert_eq!(HttpRequest::from_target("httœ").target(), "httœ");
     }
 
     #[test]

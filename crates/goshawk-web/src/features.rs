@@ -1,7 +1,7 @@
 //! Hybrid features of an HTTP request: hashed character n-grams of the normalised text, hashed
 //! parameter-shape tokens, and dense security heuristics and decoding statistics.
 //!
-//! Features are produced through a callback (`emit(index, value)`) rather than a vector, so that
+//! Features are produced through a callback (`emit(Token)`) rather than a vector, so that
 //! scoring sums weights on the fly without allocating, and training collects the same calls into
 //! sparse rows: one code path for both, so training and scoring cannot drift apart.
 //!
@@ -16,8 +16,23 @@ use goshawk_core::HttpRequest;
 use crate::heuristics::{heuristics_into, HEURISTIC_NAMES};
 use crate::normalize::{Normalized, Normalizer, DECODE_FEATURE_NAMES};
 
-/// Number of dense (named) features.
+/// Number of dense features computed from the request alone (heuristics, decoding statistics).
 pub const N_DENSE: usize = HEURISTIC_NAMES.len() + DECODE_FEATURE_NAMES.len();
+
+/// Novelty features: how much of the request was never seen in normal training traffic. They
+/// carry what hashed tokens cannot: a parameter name no normal request used has a bucket with no
+/// learned weight, but "one unseen parameter name" is a feature every such request shares.
+pub const NOVELTY_NAMES: [&str; 6] = [
+    "unseen_path",
+    "unseen_param_names",
+    "unseen_value_shapes",
+    "unseen_fine_shapes",
+    "unseen_ngram_ratio",
+    "unseen_short_ngrams",
+];
+
+/// Number of dense features a model sees: request features, then novelty features.
+pub const N_MODEL_DENSE: usize = N_DENSE + NOVELTY_NAMES.len();
 
 /// Parameters of the feature space, stored in every model file (its feature schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -59,6 +74,7 @@ pub fn dense_feature_names() -> Vec<String> {
     HEURISTIC_NAMES
         .iter()
         .chain(DECODE_FEATURE_NAMES.iter())
+        .chain(NOVELTY_NAMES.iter())
         .map(|s| s.to_string())
         .collect()
 }
@@ -67,7 +83,8 @@ pub fn dense_feature_names() -> Vec<String> {
 pub struct Scratch {
     raw: String,
     normalized: Normalized,
-    pub dense: [f32; N_DENSE],
+    /// Unscaled dense features: the request's own, then (filled by the model) novelty.
+    pub dense: [f32; N_MODEL_DENSE],
 }
 
 impl Default for Scratch {
@@ -75,7 +92,7 @@ impl Default for Scratch {
         Scratch {
             raw: String::new(),
             normalized: Normalized::default(),
-            dense: [0.0; N_DENSE],
+            dense: [0.0; N_MODEL_DENSE],
         }
     }
 }
@@ -113,6 +130,50 @@ fn hash_bytes(seed: u64, bytes: &[u8]) -> u64 {
     bytes.iter().fold(seed, |h, &b| mix(h, b as u64))
 }
 
+/// What a hashed feature stands for; the novelty features count unseen tokens per kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// Character 1- and 2-grams.
+    ShortNgram,
+    /// Character n-grams of length 3 and more.
+    LongNgram,
+    /// The request path.
+    Path,
+    /// A parameter name.
+    ParamName,
+    /// A parameter name with the coarse shape of its value (character-class runs).
+    ValueShape,
+    /// A parameter name with the fine shape of its value (run lengths too).
+    FineShape,
+}
+
+/// One hashed feature of a request.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Token {
+    /// Index of the model weight (`2^hash_bits` buckets).
+    pub bucket: u32,
+    /// A wider, independent hash of the same token, for the seen-token set: with far more
+    /// buckets than weights, novelty is not drowned by collisions.
+    pub seen_key: u32,
+    pub value: f32,
+    pub kind: TokenKind,
+}
+
+impl Token {
+    #[inline(always)]
+    fn new(h: u64, bits: u32, value: f32, kind: TokenKind) -> Self {
+        Token {
+            bucket: bucket(h, bits),
+            seen_key: (h.wrapping_mul(0xD6E8_FEB8_6659_FD93) >> (64 - SEEN_BITS)) as u32,
+            value,
+            kind,
+        }
+    }
+}
+
+/// The seen-token set has `2^SEEN_BITS` bits (2 MiB), whatever the weight table's size.
+pub const SEEN_BITS: u32 = 24;
+
 /// Turns requests into features. Cheap to clone; holds no per-request state.
 #[derive(Debug, Clone, Default)]
 pub struct Featurizer {
@@ -145,13 +206,13 @@ impl Featurizer {
         heuristics_into(&scratch.normalized.text, &scratch.raw, &mut heur);
         let decode = scratch.normalized.stats.as_features();
         scratch.dense[..heur.len()].copy_from_slice(&heur);
-        scratch.dense[heur.len()..].copy_from_slice(&decode);
+        scratch.dense[heur.len()..N_DENSE].copy_from_slice(&decode);
     }
 
     /// Emits the hashed features of the prepared request as `(bucket, value)`. Values are scaled so
     /// each group (n-grams, parameter tokens) has unit-ish norm whatever the request length.
     #[inline]
-    pub fn hashed(&self, scratch: &Scratch, mut emit: impl FnMut(u32, f32)) {
+    pub fn hashed(&self, scratch: &Scratch, mut emit: impl FnMut(Token)) {
         let bits = self.schema.hash_bits;
         let text = scratch.normalized.text.as_bytes();
         let (lo, hi) = (self.schema.ngram_min.max(1), self.schema.ngram_max);
@@ -165,7 +226,12 @@ impl Featurizer {
                 for (n, &b) in text[i..end].iter().enumerate() {
                     h = mix(h, b as u64);
                     if n + 1 >= lo {
-                        emit(bucket(h, bits), scale);
+                        let kind = if n >= 2 {
+                            TokenKind::LongNgram
+                        } else {
+                            TokenKind::ShortNgram
+                        };
+                        emit(Token::new(h, bits, scale, kind));
                     }
                 }
             }
@@ -178,7 +244,7 @@ impl Featurizer {
     /// Path and parameter tokens: the path itself, and for each `name=value` the name, the name
     /// with the coarse shape of its value, and with the fine shape (digit-run lengths kept).
     /// They let a model learn what each parameter of an application normally holds.
-    fn param_tokens(&self, text: &[u8], bits: u32, emit: &mut impl FnMut(u32, f32)) {
+    fn param_tokens(&self, text: &[u8], bits: u32, emit: &mut impl FnMut(Token)) {
         let (path, query) = match memchr::memchr(b'?', text) {
             Some(q) => (&text[..q], &text[q + 1..]),
             None => (text, &text[text.len()..]),
@@ -186,17 +252,32 @@ impl Featurizer {
         let params = query.split(|&b| b == b'&').filter(|p| !p.is_empty());
         let n_params = params.clone().count();
         let scale = 1.0 / ((1 + 3 * n_params) as f32).sqrt();
-        emit(bucket(hash_bytes(SEED_PATH, path), bits), scale);
+        emit(Token::new(
+            hash_bytes(SEED_PATH, path),
+            bits,
+            scale,
+            TokenKind::Path,
+        ));
         for param in params {
             let (name, value) = match memchr::memchr(b'=', param) {
                 Some(e) => (&param[..e], &param[e + 1..]),
                 None => (param, &param[param.len()..]),
             };
             let hn = hash_bytes(SEED_PARAM_NAME, name);
-            emit(bucket(hn, bits), scale);
+            emit(Token::new(hn, bits, scale, TokenKind::ParamName));
             let (coarse, fine) = value_shapes(value);
-            emit(bucket(mix(hn ^ SEED_PARAM_SHAPE, coarse), bits), scale);
-            emit(bucket(mix(hn ^ SEED_PARAM_FINE, fine), bits), scale);
+            emit(Token::new(
+                mix(hn ^ SEED_PARAM_SHAPE, coarse),
+                bits,
+                scale,
+                TokenKind::ValueShape,
+            ));
+            emit(Token::new(
+                mix(hn ^ SEED_PARAM_FINE, fine),
+                bits,
+                scale,
+                TokenKind::FineShape,
+            ));
         }
     }
 }
@@ -236,6 +317,76 @@ fn value_shapes(value: &[u8]) -> (u64, u64) {
     (mix(coarse, value.len().min(1) as u64), fine)
 }
 
+/// The hashed tokens seen in normal traffic: one bit per seen key.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SeenSet {
+    bits: Vec<u64>,
+}
+
+impl SeenSet {
+    pub fn new() -> Self {
+        SeenSet {
+            bits: vec![0; (1usize << SEEN_BITS) / 64],
+        }
+    }
+
+    pub fn insert(&mut self, bucket: u32) {
+        if let Some(w) = self.bits.get_mut(bucket as usize / 64) {
+            *w |= 1 << (bucket % 64);
+        }
+    }
+
+    #[inline]
+    pub fn contains(&self, bucket: u32) -> bool {
+        self.bits
+            .get(bucket as usize / 64)
+            .is_some_and(|w| w & (1 << (bucket % 64)) != 0)
+    }
+
+    /// Buckets this set can hold.
+    pub fn capacity(&self) -> usize {
+        self.bits.len() * 64
+    }
+}
+
+/// Counts unseen tokens per kind while the hashed features stream past.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoveltyCounter {
+    unseen: [u32; 6],
+    long_ngrams: u32,
+}
+
+impl NoveltyCounter {
+    #[inline]
+    pub fn observe(&mut self, seen: &SeenSet, token: &Token) {
+        let slot = match token.kind {
+            TokenKind::Path => 0,
+            TokenKind::ParamName => 1,
+            TokenKind::ValueShape => 2,
+            TokenKind::FineShape => 3,
+            TokenKind::LongNgram => {
+                self.long_ngrams += 1;
+                4
+            }
+            TokenKind::ShortNgram => 5,
+        };
+        if !seen.contains(token.seen_key) {
+            self.unseen[slot] += 1;
+        }
+    }
+
+    /// Writes the novelty features into the tail of a dense vector.
+    pub fn write(&self, dense: &mut [f32; N_MODEL_DENSE]) {
+        let tail = &mut dense[N_DENSE..];
+        tail[0] = self.unseen[0] as f32;
+        tail[1] = self.unseen[1] as f32;
+        tail[2] = self.unseen[2] as f32;
+        tail[3] = self.unseen[3] as f32;
+        tail[4] = self.unseen[4] as f32 / self.long_ngrams.max(1) as f32;
+        tail[5] = self.unseen[5] as f32;
+    }
+}
+
 /// Per-feature scaling of the dense block, learned from training data (log1p, then z-score).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DenseScaler {
@@ -244,12 +395,12 @@ pub struct DenseScaler {
 }
 
 impl DenseScaler {
-    pub fn fit<'a>(rows: impl Iterator<Item = &'a [f32; N_DENSE]>) -> Self {
-        let mut sum = [0f64; N_DENSE];
-        let mut sq = [0f64; N_DENSE];
+    pub fn fit<'a>(rows: impl Iterator<Item = &'a [f32; N_MODEL_DENSE]>) -> Self {
+        let mut sum = [0f64; N_MODEL_DENSE];
+        let mut sq = [0f64; N_MODEL_DENSE];
         let mut n = 0f64;
         for r in rows {
-            for j in 0..N_DENSE {
+            for j in 0..N_MODEL_DENSE {
                 let x = squash(r[j]) as f64;
                 sum[j] += x;
                 sq[j] += x * x;
@@ -289,7 +440,7 @@ mod tests {
         let mut s = Scratch::default();
         f.prepare(req, &mut s);
         let mut out = Vec::new();
-        f.hashed(&s, |i, v| out.push((i, v)));
+        f.hashed(&s, |t| out.push((t.bucket, t.value)));
         out
     }
 

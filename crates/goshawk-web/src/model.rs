@@ -21,7 +21,10 @@ use serde::{Deserialize, Serialize};
 use goshawk_core::{AttackType, HttpRequest};
 use goshawk_model::{ModelFileError, ModelHeader};
 
-use crate::features::{DenseScaler, FeatureSchema, Featurizer, Scratch, N_DENSE};
+use crate::features::{
+    DenseScaler, FeatureSchema, Featurizer, NoveltyCounter, Scratch, SeenSet, Token, NOVELTY_NAMES,
+    N_DENSE, N_MODEL_DENSE, SEEN_BITS,
+};
 use crate::heuristics::{matched_patterns, HEURISTIC_NAMES};
 use crate::linear::{sigmoid, LogisticModel, SgdParams, SoftmaxModel, SparseRows};
 
@@ -54,7 +57,9 @@ pub struct WebParams {
     pub mode: WebMode,
     /// Share of the data held out (stratified) to place the decision threshold.
     pub calibration_fraction: f64,
-    /// One-class mode: false-positive rate the threshold aims for on normal traffic.
+    /// Highest false-positive rate the decision threshold may have on the calibration slice
+    /// (supervised: the best-F1 threshold under this bound; one-class: the tail probability
+    /// that flags a request).
     pub target_fpr: f64,
 }
 
@@ -94,12 +99,11 @@ pub struct WebScore {
     pub attack_type: Option<String>,
 }
 
-/// The one-class part: what normal traffic looks like.
+/// The one-class part: how unusual normal traffic itself is, measured on normal requests the
+/// seen-set was not built from.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NormalProfile {
-    /// One bit per hashed bucket seen in normal traffic.
-    seen: Vec<u64>,
-    /// Sorted calibration values of each novelty statistic (normal traffic not used for `seen`).
+    /// Sorted calibration values of each one-class statistic.
     calibration: Vec<Vec<f32>>,
 }
 
@@ -109,6 +113,8 @@ pub struct WebModel {
     pub mode: WebMode,
     pub schema: FeatureSchema,
     scaler: DenseScaler,
+    /// Hashed tokens of the normal training traffic (novelty features).
+    seen: SeenSet,
     classifier: Option<LogisticModel>,
     types: Option<SoftmaxModel>,
     profile: Option<NormalProfile>,
@@ -120,23 +126,59 @@ pub struct WebModel {
     pub metadata: serde_json::Value,
 }
 
+/// Every request of a training set, featurised once.
 struct Featurized {
-    dense: Vec<[f32; N_DENSE]>,
+    /// Request dense features; the novelty tail is filled per seen-set by [`Featurized::dense_with`].
+    dense: Vec<[f32; N_MODEL_DENSE]>,
     hashed: Vec<Vec<(u32, f32)>>,
+    tokens: Vec<Vec<Token>>,
 }
 
-fn featurize_all(f: &Featurizer, requests: &[&HttpRequest]) -> Featurized {
-    let pairs: Vec<([f32; N_DENSE], Vec<(u32, f32)>)> = requests
-        .par_iter()
-        .map_init(Scratch::default, |scratch, req| {
-            f.prepare(req, scratch);
-            let mut h = Vec::with_capacity(256);
-            f.hashed(scratch, |i, v| h.push((i, v)));
-            (scratch.dense, h)
-        })
-        .collect();
-    let (dense, hashed) = pairs.into_iter().unzip();
-    Featurized { dense, hashed }
+impl Featurized {
+    fn new(f: &Featurizer, requests: &[&HttpRequest]) -> Self {
+        let rows: Vec<_> = requests
+            .par_iter()
+            .map_init(Scratch::default, |scratch, req| {
+                f.prepare(req, scratch);
+                let mut tokens = Vec::with_capacity(256);
+                f.hashed(scratch, |t| tokens.push(t));
+                let h = tokens.iter().map(|t| (t.bucket, t.value)).collect();
+                (scratch.dense, h, tokens)
+            })
+            .collect();
+        let mut out = Featurized {
+            dense: Vec::with_capacity(rows.len()),
+            hashed: Vec::with_capacity(rows.len()),
+            tokens: Vec::with_capacity(rows.len()),
+        };
+        for (d, h, t) in rows {
+            out.dense.push(d);
+            out.hashed.push(h);
+            out.tokens.push(t);
+        }
+        out
+    }
+
+    fn seen_set(&self, rows: impl Iterator<Item = usize>) -> SeenSet {
+        let mut seen = SeenSet::new();
+        for r in rows {
+            for t in &self.tokens[r] {
+                seen.insert(t.seen_key);
+            }
+        }
+        seen
+    }
+
+    /// Row `r`'s dense vector with novelty measured against `seen`.
+    fn dense_with(&self, r: usize, seen: &SeenSet) -> [f32; N_MODEL_DENSE] {
+        let mut counter = NoveltyCounter::default();
+        for t in &self.tokens[r] {
+            counter.observe(seen, t);
+        }
+        let mut dense = self.dense[r];
+        counter.write(&mut dense);
+        dense
+    }
 }
 
 /// Stratified split of row indices into (fit, calibration), deterministic for a seed.
@@ -166,11 +208,13 @@ fn calibrate(raw: f32, threshold: f32) -> f32 {
     s.clamp(0.0, 1.0)
 }
 
-/// Threshold on `scores` that maximises F1 (ties broken toward fewer false positives).
-fn best_f1_threshold(scores: &[f32], labels: &[bool]) -> f32 {
+/// Threshold on `scores` that maximises F1 among those whose false-positive rate is at most
+/// `max_fpr` (a WAF's users pay for every false positive; the constraint encodes that).
+fn best_f1_threshold(scores: &[f32], labels: &[bool], max_fpr: f64) -> f32 {
     let mut order: Vec<usize> = (0..scores.len()).collect();
     order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
     let positives = labels.iter().filter(|&&l| l).count() as f64;
+    let negatives = (labels.len() as f64 - positives).max(1.0);
     let (mut tp, mut fp) = (0f64, 0f64);
     let (mut best_f1, mut best_t) = (-1f64, 0.5f32);
     for (k, &i) in order.iter().enumerate() {
@@ -180,7 +224,7 @@ fn best_f1_threshold(scores: &[f32], labels: &[bool]) -> f32 {
             fp += 1.0
         }
         let next_differs = order.get(k + 1).is_none_or(|&j| scores[j] < scores[i]);
-        if next_differs {
+        if next_differs && fp / negatives <= max_fpr {
             let f1 = 2.0 * tp / (tp + fp + positives);
             if f1 > best_f1 {
                 best_f1 = f1;
@@ -191,6 +235,21 @@ fn best_f1_threshold(scores: &[f32], labels: &[bool]) -> f32 {
         }
     }
     best_t
+}
+
+/// Sparse row of a request: hashed features, then the scaled dense block.
+fn sparse_row(
+    hashed: &[(u32, f32)],
+    dense: &[f32; N_MODEL_DENSE],
+    scaler: &DenseScaler,
+    hashed_dim: u32,
+    out: &mut Vec<(u32, f32)>,
+) {
+    out.clear();
+    out.extend_from_slice(hashed);
+    for (j, &x) in dense.iter().enumerate() {
+        out.push((hashed_dim + j as u32, scaler.scale(j, x)));
+    }
 }
 
 impl WebParams {
@@ -205,8 +264,11 @@ impl WebParams {
                 self.calibration_fraction
             )));
         }
-        if !(1..=30).contains(&self.schema.hash_bits) {
-            return Err(WebModelError::Params("hash_bits must be in 1..=30".into()));
+        if !(8..=26).contains(&self.schema.hash_bits) {
+            return Err(WebModelError::Params("hash bits must be in 8..=26".into()));
+        }
+        if !(0.0..1.0).contains(&self.target_fpr) {
+            return Err(WebModelError::Params("target FPR must be in [0, 1)".into()));
         }
         let featurizer = Featurizer::new(self.schema.clone());
         match self.mode {
@@ -227,24 +289,38 @@ impl WebParams {
             return Err(WebModelError::OneClassOnly { normal, attack });
         }
         let requests: Vec<&HttpRequest> = examples.iter().map(|e| &e.request).collect();
-        let feats = featurize_all(featurizer, &requests);
-        let scaler = DenseScaler::fit(feats.dense.iter());
+        let feats = Featurized::new(featurizer, &requests);
+        let (fit_idx, cal_idx) =
+            stratified_split(&labels, self.calibration_fraction, self.sgd.seed);
+
+        // Novelty of normal fit rows is measured out of fold (against the other half of the
+        // normal rows): measured against a set that contains them, it would always be zero.
+        let normal_fit: Vec<usize> = fit_idx.iter().copied().filter(|&i| !labels[i]).collect();
+        let fold_a = feats.seen_set(normal_fit.iter().copied().step_by(2));
+        let fold_b = feats.seen_set(normal_fit.iter().copied().skip(1).step_by(2));
+        let seen = feats.seen_set(normal_fit.iter().copied());
+        let mut fold_of = vec![None; examples.len()];
+        for (k, &i) in normal_fit.iter().enumerate() {
+            fold_of[i] = Some(k % 2 == 0);
+        }
+        let dense: Vec<[f32; N_MODEL_DENSE]> = (0..examples.len())
+            .map(|i| match fold_of[i] {
+                Some(true) => feats.dense_with(i, &fold_b),
+                Some(false) => feats.dense_with(i, &fold_a),
+                None => feats.dense_with(i, &seen),
+            })
+            .collect();
+        let scaler = DenseScaler::fit(fit_idx.iter().map(|&i| &dense[i]));
         let hashed_dim = self.schema.hashed_dim() as u32;
         let build_rows = |which: &mut dyn Iterator<Item = usize>| {
             let mut rows = SparseRows::new();
             let mut pairs = Vec::new();
             for i in which {
-                pairs.clear();
-                pairs.extend_from_slice(&feats.hashed[i]);
-                for (j, &x) in feats.dense[i].iter().enumerate() {
-                    pairs.push((hashed_dim + j as u32, scaler.scale(j, x)));
-                }
+                sparse_row(&feats.hashed[i], &dense[i], &scaler, hashed_dim, &mut pairs);
                 rows.push(&mut pairs);
             }
             rows
         };
-        let (fit_idx, cal_idx) =
-            stratified_split(&labels, self.calibration_fraction, self.sgd.seed);
         let fit_rows = build_rows(&mut fit_idx.iter().copied());
         let fit_labels: Vec<bool> = fit_idx.iter().map(|&i| labels[i]).collect();
         let classifier = LogisticModel::fit(&fit_rows, &fit_labels, self.schema.dim(), &self.sgd);
@@ -260,7 +336,7 @@ impl WebParams {
                 })
                 .collect();
             let cal_labels: Vec<bool> = cal_idx.iter().map(|&i| labels[i]).collect();
-            best_f1_threshold(&scores, &cal_labels)
+            best_f1_threshold(&scores, &cal_labels, self.target_fpr)
         };
 
         // Attack-type head, on the attack rows that carry a type.
@@ -296,6 +372,7 @@ impl WebParams {
             mode: WebMode::Supervised,
             schema: self.schema.clone(),
             scaler,
+            seen,
             classifier: Some(classifier),
             types,
             profile: None,
@@ -325,27 +402,17 @@ impl WebParams {
         if requests.len() < 20 {
             return Err(WebModelError::TooFewNormal(requests.len()));
         }
-        let feats = featurize_all(featurizer, &requests);
+        let feats = Featurized::new(featurizer, &requests);
         let labels = vec![false; requests.len()];
         let fraction = self.calibration_fraction.max(0.2);
         let (fit_idx, cal_idx) = stratified_split(&labels, fraction, self.sgd.seed);
+        let seen = feats.seen_set(fit_idx.iter().copied());
         let scaler = DenseScaler::fit(fit_idx.iter().map(|&i| &feats.dense[i]));
-        let words = self.schema.hashed_dim().div_ceil(64);
-        let mut seen = vec![0u64; words];
-        for &i in &fit_idx {
-            for &(b, _) in &feats.hashed[i] {
-                seen[b as usize / 64] |= 1 << (b % 64);
-            }
-        }
-        let mut profile = NormalProfile {
-            seen,
-            calibration: Vec::new(),
-        };
-        let stats: Vec<[f32; N_NOVELTY]> = cal_idx
+        let stats: Vec<[f32; N_ONE_CLASS]> = cal_idx
             .iter()
-            .map(|&i| novelty_stats(&profile, &scaler, &feats.hashed[i], &feats.dense[i]))
+            .map(|&i| one_class_stats(&scaler, &feats.dense_with(i, &seen)))
             .collect();
-        profile.calibration = (0..N_NOVELTY)
+        let calibration = (0..N_ONE_CLASS)
             .map(|k| {
                 let mut v: Vec<f32> = stats.iter().map(|s| s[k]).collect();
                 v.sort_by(f32::total_cmp);
@@ -358,9 +425,10 @@ impl WebParams {
             mode: WebMode::OneClass,
             schema: self.schema.clone(),
             scaler,
+            seen,
             classifier: None,
             types: None,
-            profile: Some(profile),
+            profile: Some(NormalProfile { calibration }),
             threshold,
             metadata: serde_json::json!({
                 "examples": examples.len(),
@@ -373,30 +441,16 @@ impl WebParams {
     }
 }
 
-/// Novelty statistics of the one-class mode: share of unseen hashed features, count of unseen
-/// hashed features, and summed positive heuristic evidence.
-const N_NOVELTY: usize = 3;
+/// One-class statistics: the novelty features, and the summed positive heuristic evidence.
+const N_ONE_CLASS: usize = NOVELTY_NAMES.len() + 1;
 
-fn novelty_stats(
-    profile: &NormalProfile,
-    scaler: &DenseScaler,
-    hashed: &[(u32, f32)],
-    dense: &[f32; N_DENSE],
-) -> [f32; N_NOVELTY] {
-    let mut unseen = 0usize;
-    for &(b, _) in hashed {
-        if profile.seen[b as usize / 64] & (1 << (b % 64)) == 0 {
-            unseen += 1;
-        }
-    }
-    let evidence: f32 = (0..HEURISTIC_NAMES.len())
+fn one_class_stats(scaler: &DenseScaler, dense: &[f32; N_MODEL_DENSE]) -> [f32; N_ONE_CLASS] {
+    let mut out = [0f32; N_ONE_CLASS];
+    out[..NOVELTY_NAMES.len()].copy_from_slice(&dense[N_DENSE..]);
+    out[NOVELTY_NAMES.len()] = (0..HEURISTIC_NAMES.len())
         .map(|j| scaler.scale(j, dense[j]).max(0.0))
         .sum();
-    [
-        unseen as f32 / hashed.len().max(1) as f32,
-        unseen as f32,
-        evidence,
-    ]
+    out
 }
 
 /// Tail probability of `x` under the sorted calibration values (with +1 smoothing).
@@ -418,11 +472,17 @@ impl WebModel {
         scratch: &mut Scratch,
     ) -> WebScore {
         featurizer.prepare(req, scratch);
+        let mut novelty = NoveltyCounter::default();
+        let seen = &self.seen;
         let raw = match (&self.classifier, &self.profile) {
             (Some(clf), _) => {
                 let mut margin = clf.bias;
                 let w = &clf.weights;
-                featurizer.hashed(scratch, |i, v| margin += w[i as usize] * v);
+                featurizer.hashed(scratch, |t| {
+                    margin += w[t.bucket as usize] * t.value;
+                    novelty.observe(seen, &t);
+                });
+                novelty.write(&mut scratch.dense);
                 let base = self.schema.hashed_dim();
                 for (j, &x) in scratch.dense.iter().enumerate() {
                     margin += w[base + j] * self.scaler.scale(j, x);
@@ -430,13 +490,13 @@ impl WebModel {
                 sigmoid(margin)
             }
             (None, Some(profile)) => {
-                let mut hashed = Vec::with_capacity(256);
-                featurizer.hashed(scratch, |i, v| hashed.push((i, v)));
-                let stats = novelty_stats(profile, &self.scaler, &hashed, &scratch.dense);
-                let p = (0..N_NOVELTY)
+                featurizer.hashed(scratch, |t| novelty.observe(seen, &t));
+                novelty.write(&mut scratch.dense);
+                let stats = one_class_stats(&self.scaler, &scratch.dense);
+                let p = (0..N_ONE_CLASS)
                     .map(|k| tail_p(&profile.calibration[k], stats[k]))
                     .fold(1.0f32, f32::min)
-                    * N_NOVELTY as f32;
+                    * N_ONE_CLASS as f32;
                 1.0 - p.min(1.0)
             }
             (None, None) => 0.0,
@@ -453,12 +513,11 @@ impl WebModel {
 
     fn attack_type(&self, featurizer: &Featurizer, scratch: &Scratch) -> String {
         if let Some(types) = &self.types {
-            let mut pairs = Vec::with_capacity(256);
-            featurizer.hashed(scratch, |i, v| pairs.push((i, v)));
+            let mut hashed = Vec::with_capacity(256);
+            featurizer.hashed(scratch, |t| hashed.push((t.bucket, t.value)));
+            let mut pairs = Vec::with_capacity(hashed.len() + N_MODEL_DENSE);
             let base = self.schema.hashed_dim() as u32;
-            for (j, &x) in scratch.dense.iter().enumerate() {
-                pairs.push((base + j as u32, self.scaler.scale(j, x)));
-            }
+            sparse_row(&hashed, &scratch.dense, &self.scaler, base, &mut pairs);
             let (idx, val): (Vec<u32>, Vec<f32>) = pairs.into_iter().unzip();
             if let Some((class, _)) = types.predict(&idx, &val) {
                 return class.to_string();
@@ -484,14 +543,10 @@ impl WebModel {
             seen_patterns += 1;
         }
         let Some(clf) = &self.classifier else {
-            if let Some(profile) = &self.profile {
-                let mut hashed = Vec::new();
-                featurizer.hashed(scratch, |i, v| hashed.push((i, v)));
-                let s = novelty_stats(profile, &self.scaler, &hashed, &scratch.dense);
-                out.push(format!(
-                    "{:.0}% of features unseen in normal traffic",
-                    100.0 * s[0]
-                ));
+            for (name, &x) in NOVELTY_NAMES.iter().zip(&scratch.dense[N_DENSE..]) {
+                if x > 0.0 {
+                    out.push(format!("{name}={}", format_value(x)));
+                }
             }
             return out;
         };
@@ -515,6 +570,21 @@ impl WebModel {
             out.push(format!("n-gram {gram:?} (+{c:.2})"));
         }
         out
+    }
+
+    /// The classifier's weight of each dense feature (for inspection and reports).
+    pub fn dense_weights(&self) -> Vec<(String, f32)> {
+        let base = self.schema.hashed_dim();
+        match &self.classifier {
+            Some(c) => self
+                .schema
+                .dense_names
+                .iter()
+                .enumerate()
+                .map(|(j, n)| (n.clone(), c.weights[base + j]))
+                .collect(),
+            None => Vec::new(),
+        }
     }
 
     pub fn header(&self) -> ModelHeader {
@@ -553,13 +623,13 @@ impl WebModel {
     /// out-of-bounds access later.
     fn check(&self) -> Result<(), WebModelError> {
         let bad = |m: &str| Err(WebModelError::File(ModelFileError::Payload(m.to_string())));
-        if !(1..=30).contains(&self.schema.hash_bits) {
+        if !(8..=26).contains(&self.schema.hash_bits) {
             return bad("hash_bits out of range");
         }
         if self.schema.dense_names != crate::features::dense_feature_names() {
             return bad("dense feature schema differs from this build's");
         }
-        if self.scaler.mean.len() != N_DENSE || self.scaler.std.len() != N_DENSE {
+        if self.scaler.mean.len() != N_MODEL_DENSE || self.scaler.std.len() != N_MODEL_DENSE {
             return bad("scaler size does not match the schema");
         }
         if let Some(c) = &self.classifier {
@@ -572,9 +642,12 @@ impl WebModel {
                 return bad("attack-type head is inconsistent");
             }
         }
+        if self.seen.capacity() != 1 << SEEN_BITS {
+            return bad("seen-token set does not match the schema");
+        }
         if let Some(p) = &self.profile {
-            if p.seen.len() * 64 < self.schema.hashed_dim() || p.calibration.len() != N_NOVELTY {
-                return bad("normal profile does not match the schema");
+            if p.calibration.len() != N_ONE_CLASS || p.calibration.iter().any(|c| c.is_empty()) {
+                return bad("normal profile is inconsistent");
             }
         }
         if self.classifier.is_none() && self.profile.is_none() {
@@ -622,7 +695,8 @@ fn top_ngrams(
             }
         }
     }
-    featurizer.hashed(scratch, |b, _| {
+    featurizer.hashed(scratch, |t| {
+        let b = t.bucket;
         if let Some(&(pos, n)) = grams.get(k) {
             if n >= lo {
                 scored.push((weights[b as usize], pos, n));

@@ -119,7 +119,8 @@ pub struct TrainWebArgs {
     /// Training passes over the data.
     #[arg(long, default_value_t = 8)]
     pub epochs: usize,
-    /// One-class mode: false-positive rate to aim for on normal traffic.
+    /// Highest false-positive rate the decision threshold may have on the held-out calibration
+    /// slice of the training data (the threshold is the best-F1 one under this bound).
     #[arg(long, default_value_t = 0.005)]
     pub target_fpr: f64,
 }
