@@ -238,18 +238,100 @@ fn exp_non_positive(x: f32) -> f32 {
     const LN2_HIGH: f32 = 0.693_145_75; // ln 2 to 16 bits: n * LN2_HIGH is exact
     const LN2_LOW: f32 = 1.428_606_8e-6; // ln 2 − LN2_HIGH
     let x = x.max(-87.0);
-    let whole = (x * std::f32::consts::LOG2_E + ROUNDER) - ROUNDER;
+    let shifted = x * std::f32::consts::LOG2_E + ROUNDER;
+    let whole = shifted - ROUNDER;
     let r = (x - whole * LN2_HIGH) - whole * LN2_LOW;
     let poly = 1.0
         + r * (1.0
             + r * (0.5
                 + r * (1.0 / 6.0 + r * (1.0 / 24.0 + r * (1.0 / 120.0 + r * (1.0 / 720.0))))));
-    let exponent = ((whole as i32 + 127) as u32) << 23;
+    // The low mantissa bits of `shifted` hold n in two's complement (|n| < 2^22), so 2^n is built
+    // with integer operations only (a float-to-int cast would add saturation checks).
+    let exponent = shifted
+        .to_bits()
+        .wrapping_sub(ROUNDER.to_bits())
+        .wrapping_add(127)
+        << 23;
     poly * f32::from_bits(exponent)
 }
 
 /// `out[k] = exp(-gamma · ‖x_k − query‖²)` for every point `k` of the column-major `columns`.
+///
+/// On x86-64 CPUs with AVX2 and FMA the same code is compiled a second time for them and chosen
+/// at run time (the build targets baseline x86-64, i.e. SSE2). Scoring 100,000 rows against 5,006
+/// support vectors on one core: 1.53 s with SSE2 only; 0.86 s (CPU) with the row and the weighted
+/// sum ([`kernel_sum`]) in AVX2 + FMA; 0.54 s once `exp` builds `2^n` with integer operations.
 fn kernel_row(columns: &[f32], n_points: usize, query: &[f32], gamma: f32, out: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+        {
+            // SAFETY: the CPU supports AVX2 and FMA, checked just above.
+            unsafe { kernel_row_avx2_fma(columns, n_points, query, gamma, out) };
+            return;
+        }
+    }
+    kernel_row_portable(columns, n_points, query, gamma, out);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn kernel_row_avx2_fma(
+    columns: &[f32],
+    n_points: usize,
+    query: &[f32],
+    gamma: f32,
+    out: &mut [f32],
+) {
+    kernel_row_portable(columns, n_points, query, gamma, out);
+}
+
+/// `Σ_k weights[k] · exp(-gamma · ‖x_k − query‖²)`, using `scratch` (one value per point); the
+/// scoring counterpart of [`kernel_row`], dispatched the same way.
+fn kernel_sum(
+    columns: &[f32],
+    n_points: usize,
+    query: &[f32],
+    gamma: f32,
+    weights: &[f32],
+    scratch: &mut [f32],
+) -> f64 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+        {
+            // SAFETY: the CPU supports AVX2 and FMA, checked just above.
+            return unsafe {
+                kernel_sum_avx2_fma(columns, n_points, query, gamma, weights, scratch)
+            };
+        }
+    }
+    kernel_row_portable(columns, n_points, query, gamma, scratch);
+    weighted_sum(scratch, weights)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn kernel_sum_avx2_fma(
+    columns: &[f32],
+    n_points: usize,
+    query: &[f32],
+    gamma: f32,
+    weights: &[f32],
+    scratch: &mut [f32],
+) -> f64 {
+    kernel_row_portable(columns, n_points, query, gamma, scratch);
+    weighted_sum(scratch, weights)
+}
+
+#[inline(always)]
+fn kernel_row_portable(
+    columns: &[f32],
+    n_points: usize,
+    query: &[f32],
+    gamma: f32,
+    out: &mut [f32],
+) {
     out.fill(0.0);
     for (column, &value) in columns.chunks_exact(n_points).zip(query) {
         for (distance, &coordinate) in out.iter_mut().zip(column) {
@@ -520,8 +602,14 @@ impl OneClassSvm {
                 || vec![0.0f32; n_support],
                 |kernel, (out, queries)| {
                     for (sum, query) in out.iter_mut().zip(queries.chunks_exact(self.n_features)) {
-                        kernel_row(&self.support_columns, n_support, query, gamma, kernel);
-                        *sum = weighted_sum(kernel, &self.coefficients);
+                        *sum = kernel_sum(
+                            &self.support_columns,
+                            n_support,
+                            query,
+                            gamma,
+                            &self.coefficients,
+                            kernel,
+                        );
                     }
                 },
             );
@@ -541,6 +629,7 @@ impl OneClassSvm {
 }
 
 /// `Σ weights[k] · values[k]`, in eight f32 lanes (vectorised) summed in f64.
+#[inline(always)]
 fn weighted_sum(values: &[f32], weights: &[f32]) -> f64 {
     let mut lanes = [0.0f32; 8];
     let mut value_chunks = values.chunks_exact(8);
@@ -590,6 +679,30 @@ mod tests {
         assert!(worst < 5e-7, "worst relative error {worst}");
         assert_eq!(exp_non_positive(0.0), 1.0);
         assert!(exp_non_positive(-1000.0) < 1e-37);
+    }
+
+    #[test]
+    fn dispatched_and_portable_kernels_agree() {
+        let n_points = 37;
+        let columns: Vec<f32> = (0..n_points * 3).map(|i| (i as f32 * 0.37).sin()).collect();
+        let weights: Vec<f32> = (0..n_points).map(|i| (i % 5) as f32 * 0.25).collect();
+        let query = [0.1, -0.4, 0.9];
+        let (mut dispatched, mut portable) = (vec![0.0; n_points], vec![0.0; n_points]);
+        kernel_row(&columns, n_points, &query, 0.3, &mut dispatched);
+        kernel_row_portable(&columns, n_points, &query, 0.3, &mut portable);
+        for (a, b) in dispatched.iter().zip(&portable) {
+            assert!((a - b).abs() <= 1e-6 * b.abs(), "{a} vs {b}");
+        }
+        let expected: f64 = portable
+            .iter()
+            .zip(&weights)
+            .map(|(&k, &w)| f64::from(k) * f64::from(w))
+            .sum();
+        let sum = kernel_sum(&columns, n_points, &query, 0.3, &weights, &mut dispatched);
+        assert!(
+            (sum - expected).abs() < 1e-5 * expected,
+            "{sum} vs {expected}"
+        );
     }
 
     #[test]
