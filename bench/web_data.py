@@ -38,8 +38,11 @@ PATHS = ["/search", "/index.php", "/api/items", "/page", "/products/list", "/acc
          "/view.php", "/api/v1/users", "/blog/post", "/download", "/catalog", "/forum/thread"]
 PARAMS = ["q", "id", "file", "filter", "name", "page", "query", "item", "search", "user",
           "path", "cat", "sort", "redirect", "lang"]
-# Lines of the payload lists that are no attack on their own (documented in BENCHMARKS.md).
-NOT_ATTACK_FILES = ("LDAP_attributes.txt",)
+# Word lists that are no attack on their own: inputs to injection templates (bare command names
+# like `tty` or `last`, LDAP attribute names like `mail`). Neither trained on nor scored.
+NOT_ATTACK_FILES = ("LDAP_attributes.txt", "Commands-Linux.txt", "Commands-OSX.txt",
+                    "Commands-Windows.txt", "Commands-WindowsPowershell.txt",
+                    "useful-commands-unix.txt", "useful-commands-windows.txt")
 
 
 def h(text):
@@ -111,11 +114,10 @@ def main():
         if cat == "mixed_malicious_url":
             train.append((payload if payload.startswith("/") else "/" + payload, "attack", ""))
             continue
-        if not usable_payload(payload):
+        if not usable_payload(payload) or src.endswith(NOT_ATTACK_FILES):
             continue
         if held_out_file(src, files_by_cat[cat]):
-            if not src.endswith(NOT_ATTACK_FILES):
-                unseen.setdefault(src, []).append((payload, cat))
+            unseen.setdefault(src, []).append((payload, cat))
         else:
             train.append((wrap(payload, rng), "attack", cat))
     attacks = []

@@ -43,6 +43,11 @@ pub struct FeatureSchema {
     pub ngram_max: usize,
     /// Whether parameter-name / value-shape tokens are emitted.
     pub param_shapes: bool,
+    /// Whether the novelty features (tokens unseen in the normal training traffic) are used.
+    /// Right for a model of one application; wrong for a broad model, which would then flag
+    /// whatever its training data did not happen to contain.
+    #[serde(default = "default_true")]
+    pub novelty: bool,
     /// Names of the dense features, in index order after the hashed block.
     pub dense_names: Vec<String>,
 }
@@ -54,6 +59,7 @@ impl Default for FeatureSchema {
             ngram_min: 1,
             ngram_max: 5,
             param_shapes: true,
+            novelty: true,
             dense_names: dense_feature_names(),
         }
     }
@@ -67,6 +73,10 @@ impl FeatureSchema {
     pub fn dim(&self) -> usize {
         self.hashed_dim() + self.dense_names.len()
     }
+}
+
+fn default_true() -> bool {
+    true
 }
 
 /// Names of the dense features in index order.

@@ -169,8 +169,11 @@ impl Featurized {
         seen
     }
 
-    /// Row `r`'s dense vector with novelty measured against `seen`.
-    fn dense_with(&self, r: usize, seen: &SeenSet) -> [f32; N_MODEL_DENSE] {
+    /// Row `r`'s dense vector with novelty measured against `seen` (zero when novelty is off).
+    fn dense_with(&self, r: usize, seen: &SeenSet, novelty: bool) -> [f32; N_MODEL_DENSE] {
+        if !novelty {
+            return self.dense[r];
+        }
         let mut counter = NoveltyCounter::default();
         for t in &self.tokens[r] {
             counter.observe(seen, t);
@@ -295,6 +298,7 @@ impl WebParams {
 
         // Novelty of normal fit rows is measured out of fold (against the other half of the
         // normal rows): measured against a set that contains them, it would always be zero.
+        let novelty = self.schema.novelty;
         let normal_fit: Vec<usize> = fit_idx.iter().copied().filter(|&i| !labels[i]).collect();
         let fold_a = feats.seen_set(normal_fit.iter().copied().step_by(2));
         let fold_b = feats.seen_set(normal_fit.iter().copied().skip(1).step_by(2));
@@ -305,9 +309,9 @@ impl WebParams {
         }
         let dense: Vec<[f32; N_MODEL_DENSE]> = (0..examples.len())
             .map(|i| match fold_of[i] {
-                Some(true) => feats.dense_with(i, &fold_b),
-                Some(false) => feats.dense_with(i, &fold_a),
-                None => feats.dense_with(i, &seen),
+                Some(true) => feats.dense_with(i, &fold_b, novelty),
+                Some(false) => feats.dense_with(i, &fold_a, novelty),
+                None => feats.dense_with(i, &seen, novelty),
             })
             .collect();
         let scaler = DenseScaler::fit(fit_idx.iter().map(|&i| &dense[i]));
@@ -410,7 +414,7 @@ impl WebParams {
         let scaler = DenseScaler::fit(fit_idx.iter().map(|&i| &feats.dense[i]));
         let stats: Vec<[f32; N_ONE_CLASS]> = cal_idx
             .iter()
-            .map(|&i| one_class_stats(&scaler, &feats.dense_with(i, &seen)))
+            .map(|&i| one_class_stats(&scaler, &feats.dense_with(i, &seen, true)))
             .collect();
         let calibration = (0..N_ONE_CLASS)
             .map(|k| {
@@ -453,10 +457,22 @@ fn one_class_stats(scaler: &DenseScaler, dense: &[f32; N_MODEL_DENSE]) -> [f32; 
     out
 }
 
-/// Tail probability of `x` under the sorted calibration values (with +1 smoothing).
+/// Tail probability of `x` under the sorted calibration values (with +1 smoothing). Beyond the
+/// largest calibration value the tail keeps falling, exponentially in units of the upper spread
+/// (p90 − p50, at least 1e-3): with few calibration rows the empirical tail alone could never get
+/// below 1/(n+1), and a request far beyond anything normal must still be flagged.
 fn tail_p(sorted: &[f32], x: f32) -> f32 {
-    let at_least = sorted.len() - sorted.partition_point(|&v| v < x);
-    (at_least as f32 + 1.0) / (sorted.len() as f32 + 1.0)
+    let n = sorted.len();
+    let floor = 1.0 / (n as f32 + 1.0);
+    let Some(&max) = sorted.last() else {
+        return 1.0;
+    };
+    if x > max {
+        let spread = (sorted[n * 9 / 10] - sorted[n / 2]).max(1e-3);
+        return floor * (-(x - max) / spread).exp();
+    }
+    let at_least = n - sorted.partition_point(|&v| v < x);
+    (at_least as f32 + 1.0) * floor
 }
 
 impl WebModel {
@@ -478,11 +494,15 @@ impl WebModel {
             (Some(clf), _) => {
                 let mut margin = clf.bias;
                 let w = &clf.weights;
-                featurizer.hashed(scratch, |t| {
-                    margin += w[t.bucket as usize] * t.value;
-                    novelty.observe(seen, &t);
-                });
-                novelty.write(&mut scratch.dense);
+                if self.schema.novelty {
+                    featurizer.hashed(scratch, |t| {
+                        margin += w[t.bucket as usize] * t.value;
+                        novelty.observe(seen, &t);
+                    });
+                    novelty.write(&mut scratch.dense);
+                } else {
+                    featurizer.hashed(scratch, |t| margin += w[t.bucket as usize] * t.value);
+                }
                 let base = self.schema.hashed_dim();
                 for (j, &x) in scratch.dense.iter().enumerate() {
                     margin += w[base + j] * self.scaler.scale(j, x);

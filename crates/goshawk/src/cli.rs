@@ -116,6 +116,10 @@ pub struct TrainWebArgs {
     /// Hashed feature space is 2^BITS buckets.
     #[arg(long, default_value_t = 18)]
     pub hash_bits: u32,
+    /// Leave out the novelty features (tokens never seen in the normal training traffic). Use
+    /// it for a broad model meant for many applications; keep them for a model of one app.
+    #[arg(long)]
+    pub no_novelty: bool,
     /// Training passes over the data.
     #[arg(long, default_value_t = 8)]
     pub epochs: usize,

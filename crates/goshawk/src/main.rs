@@ -1,6 +1,15 @@
 //! The `goshawk` command line: wires sources, the engine and sinks together. Exit codes: 0 ok,
 //! 1 failure, 2 usage error (from clap).
 
+/// `println!` that returns an error instead of panicking when stdout is closed.
+#[macro_export]
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)?
+    }};
+}
+
 mod builtin;
 mod cli;
 mod cmd;
@@ -23,6 +32,13 @@ fn main() {
         .with_writer(std::io::stderr)
         .init();
     if let Err(err) = cmd::run(cli.command) {
+        // A closed pipe (`goshawk scan big.log | head`) is the reader's choice, not a failure.
+        if err
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+        {
+            return;
+        }
         eprintln!("goshawk: error: {err:#}");
         std::process::exit(1);
     }

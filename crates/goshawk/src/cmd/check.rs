@@ -16,6 +16,22 @@ pub fn request_from_text(text: &str) -> HttpRequest {
     if let Some(req) = crate::inputs::parse_request_text(trimmed) {
         return req;
     }
+    // `GET /path?q=a typed value` — a request line whose target has unencoded spaces.
+    if let Some((method, rest)) = trimmed.split_once(' ') {
+        let is_method = ["GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH"]
+            .iter()
+            .any(|m| m.eq_ignore_ascii_case(method));
+        if is_method && (rest.starts_with('/') || rest.to_ascii_lowercase().starts_with("http")) {
+            let target = rest
+                .rsplit_once(" HTTP/")
+                .map(|(t, _)| t)
+                .unwrap_or(rest)
+                .trim();
+            let mut req = HttpRequest::from_target(target);
+            req.method = method.to_ascii_uppercase();
+            return req;
+        }
+    }
     if trimmed.starts_with('/') || trimmed.to_ascii_lowercase().starts_with("http") {
         return HttpRequest::from_target(trimmed);
     }
@@ -29,21 +45,21 @@ pub fn run(args: CheckArgs) -> Result<()> {
     let req = request_from_text(&args.text);
     let verdict = detector.analyze(0, &req, &mut Scratch::default());
     if args.json {
-        println!("{}", serde_json::to_string(&verdict)?);
+        outln!("{}", serde_json::to_string(&verdict)?);
         return Ok(());
     }
     let score = verdict.score.unwrap_or(0.0);
     if verdict.is_attack() {
-        println!(
+        outln!(
             "ATTACK  score {score:.3}  type {}",
             verdict.attack_type.as_deref().unwrap_or("unknown")
         );
     } else {
-        println!("NORMAL  score {score:.3}");
+        outln!("NORMAL  score {score:.3}");
     }
-    println!("  request: {} {}", req.method, req.url);
+    outln!("  request: {} {}", req.method, req.url);
     for reason in &verdict.explanation {
-        println!("  - {reason}");
+        outln!("  - {reason}");
     }
     Ok(())
 }

@@ -61,9 +61,9 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
     let report = Report::build(title, &meta, std::slice::from_ref(&evaluation))
         .context("computing metrics")?;
     if args.json {
-        println!("{}", report.to_json()?);
+        outln!("{}", report.to_json()?);
     } else {
-        println!("{}", report.to_text());
+        outln!("{}", report.to_text());
     }
     if let Some(path) = &args.report {
         let html = render_report(title, &meta, &[evaluation]).context("rendering the report")?;

@@ -20,6 +20,6 @@ pub fn run(args: ModelArgs) -> Result<()> {
         "schema": header.schema,
         "metadata": header.metadata,
     });
-    println!("{}", serde_json::to_string_pretty(&out)?);
+    outln!("{}", serde_json::to_string_pretty(&out)?);
     Ok(())
 }

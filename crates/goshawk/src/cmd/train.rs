@@ -25,6 +25,7 @@ pub fn web(args: TrainWebArgs) -> Result<()> {
     let params = WebParams {
         schema: FeatureSchema {
             hash_bits: args.hash_bits,
+            novelty: !args.no_novelty,
             ..FeatureSchema::default()
         },
         sgd: SgdParams {
