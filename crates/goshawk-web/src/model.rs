@@ -22,8 +22,8 @@ use goshawk_core::{AttackType, HttpRequest};
 use goshawk_model::{ModelFileError, ModelHeader};
 
 use crate::features::{
-    DenseScaler, FeatureSchema, Featurizer, NoveltyCounter, Scratch, SeenSet, Token, NOVELTY_NAMES,
-    N_DENSE, N_MODEL_DENSE, SEEN_BITS,
+    DenseScaler, FeatureSchema, Featurizer, NoveltyCounter, Scratch, SeenSet, Token, TokenKind,
+    NOVELTY_NAMES, N_DENSE, N_MODEL_DENSE, SEEN_BITS,
 };
 use crate::heuristics::{matched_patterns, HEURISTIC_NAMES};
 use crate::linear::{sigmoid, LogisticModel, SgdParams, SoftmaxModel, SparseRows};
@@ -685,7 +685,7 @@ fn format_value(x: f32) -> String {
     }
 }
 
-/// The longest n-grams (4 and up) with the largest positive weight in the request.
+/// The n-grams of length 4 and up with the largest positive weight in the request.
 fn top_ngrams(
     featurizer: &Featurizer,
     scratch: &Scratch,
@@ -693,44 +693,41 @@ fn top_ngrams(
     limit: usize,
 ) -> Vec<(String, f32)> {
     let text = scratch.normalized_text();
-    let bytes = text.as_bytes();
-    let lo = featurizer
-        .schema
-        .ngram_max
-        .min(4)
-        .max(featurizer.schema.ngram_min);
-    let mut scored: Vec<(f32, usize, usize)> = Vec::new();
-    let mut k = 0;
-    // Re-run the emission and line up each bucket with its position; `hashed` emits n-grams of
-    // lengths ngram_min..=ngram_max at each position in order.
+    let len = text.len();
     let (min, max) = (
         featurizer.schema.ngram_min.max(1),
         featurizer.schema.ngram_max,
     );
-    let mut grams: Vec<(usize, usize)> = Vec::new();
-    for pos in 0..bytes.len() {
-        for n in min..=max {
-            if pos + n <= bytes.len() {
-                grams.push((pos, n));
-            }
-        }
-    }
+    let lo = max.min(4).max(min);
+    // `hashed` emits, for each position in order, the n-grams of lengths min..=max that fit;
+    // follow that order to know each bucket's position and length. Keep a small best-first list
+    // instead of sorting every n-gram (explanations run for every flagged request).
+    let keep = limit * 4;
+    let mut best: Vec<(f32, usize, usize)> = Vec::with_capacity(keep + 1);
+    let (mut pos, mut n) = (0usize, min);
     featurizer.hashed(scratch, |t| {
-        let b = t.bucket;
-        if let Some(&(pos, n)) = grams.get(k) {
-            if n >= lo {
-                scored.push((weights[b as usize], pos, n));
-            }
+        if pos >= len || t.kind == TokenKind::Path {
+            pos = len; // n-grams are over; parameter tokens follow
+            return;
         }
-        k += 1;
+        let w = weights[t.bucket as usize];
+        if n >= lo && w > 0.05 && (best.len() < keep || w > best[best.len() - 1].0) {
+            let at = best.partition_point(|b| b.0 >= w);
+            best.insert(at, (w, pos, n));
+            best.truncate(keep);
+        }
+        n += 1;
+        if n > max || pos + n > len {
+            pos += 1;
+            n = min;
+        }
     });
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let mut out: Vec<(String, f32)> = Vec::new();
-    for (w, pos, n) in scored {
-        if w <= 0.05 || out.len() == limit {
+    let mut out: Vec<(String, f32)> = Vec::with_capacity(limit);
+    for (w, p, n) in best {
+        if out.len() == limit {
             break;
         }
-        let Some(gram) = text.get(pos..pos + n) else {
+        let Some(gram) = text.get(p..p + n) else {
             continue;
         };
         if out

@@ -10,6 +10,12 @@ macro_rules! outln {
     }};
 }
 
+/// mimalloc instead of the system allocator: scanning allocates a few small strings per request
+/// (parsed fields, explanations) and glibc's malloc/free took ~27 % of a single-core CSIC scan
+/// in `perf`; see BENCHMARKS.md for the before/after figures.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod builtin;
 mod cli;
 mod cmd;
