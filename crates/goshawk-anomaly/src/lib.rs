@@ -13,6 +13,7 @@ mod kdtree;
 pub mod lof;
 pub mod matrix;
 pub mod ocsvm;
+pub mod pipeline;
 pub mod standardize;
 
 pub use error::AnomalyError;
