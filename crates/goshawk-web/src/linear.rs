@@ -28,7 +28,7 @@ impl SparseRows {
     }
 
     /// Appends one row given as (index, value) pairs; duplicate indices are summed.
-    pub fn push(&mut self, pairs: &mut Vec<(u32, f32)>) {
+    pub fn push(&mut self, pairs: &mut [(u32, f32)]) {
         pairs.sort_unstable_by_key(|p| p.0);
         let mut last: Option<u32> = None;
         for &(i, v) in pairs.iter() {
@@ -275,7 +275,7 @@ mod tests {
     #[test]
     fn duplicate_indices_are_summed() {
         let mut rows = SparseRows::new();
-        rows.push(&mut vec![(5, 1.0), (2, 1.0), (5, 2.0)]);
+        rows.push(&mut [(5, 1.0), (2, 1.0), (5, 2.0)]);
         assert_eq!(rows.row(0), (&[2u32, 5][..], &[1.0f32, 3.0][..]));
     }
 
@@ -285,7 +285,7 @@ mod tests {
         let mut targets = Vec::new();
         for i in 0..300 {
             let c = i % 3;
-            rows.push(&mut vec![(c as u32, 1.0), (10, 1.0)]);
+            rows.push(&mut [(c as u32, 1.0), (10, 1.0)]);
             targets.push(c);
         }
         let m = SoftmaxModel::fit(

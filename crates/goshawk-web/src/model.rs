@@ -554,13 +554,11 @@ impl WebModel {
     /// the dense features and n-grams that pushed the score up most.
     pub fn explain(&self, featurizer: &Featurizer, scratch: &Scratch, limit: usize) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
-        let mut seen_patterns = 0;
-        for (family, pattern) in matched_patterns(scratch.normalized_text()) {
-            if seen_patterns == limit {
-                break;
-            }
+        for (family, pattern) in matched_patterns(scratch.normalized_text())
+            .into_iter()
+            .take(limit)
+        {
             out.push(format!("pattern `{pattern}` ({family})"));
-            seen_patterns += 1;
         }
         let Some(clf) = &self.classifier else {
             for (name, &x) in NOVELTY_NAMES.iter().zip(&scratch.dense[N_DENSE..]) {
