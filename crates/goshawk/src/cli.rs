@@ -18,7 +18,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Score every request in one or more inputs; JSON Lines to stdout, one object per request.
+    /// Score every record in one or more inputs (HTTP requests with a web model; sessions, IoT or
+    /// Zeek records with an anomaly model); JSON Lines to stdout, one object per record.
     Scan(ScanArgs),
     /// Classify one payload, URL or request and explain why.
     Check(CheckArgs),
@@ -32,6 +33,12 @@ pub enum Command {
     Generate(GenerateCommand),
     /// Inspect a model file: kind, schema, training summary, checksum status.
     Model(ModelArgs),
+    /// Normalise a sessions, IoT or Zeek log (CSV, JSON Lines, Zeek TSV, Parquet) into a typed
+    /// table in Parquet, JSON Lines or CSV. Bad records are set aside and counted.
+    Convert(ConvertArgs),
+    /// The one-shot pipeline: (train →) score → an alerts CSV with the alerting records and their
+    /// scores.
+    Run(RunArgs),
 }
 
 /// Input formats for HTTP requests.
@@ -80,6 +87,121 @@ pub struct CheckArgs {
 pub enum TrainCommand {
     /// Train a web-attack model on labelled requests (or normal traffic only, with --one-class).
     Web(TrainWebArgs),
+    /// Train an anomaly model on network sessions (intrusion-sessions columns).
+    Sessions(TrainTableArgs),
+    /// Train an anomaly model on IoT telemetry.
+    Iot(TrainTableArgs),
+    /// Train an anomaly model on Zeek conn logs (TSV, JSON, labelled variants, Parquet).
+    Zeek(TrainTableArgs),
+}
+
+/// Anomaly algorithms (`auto` trains every candidate that applies and keeps the best F1 on the
+/// calibration slice).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AlgorithmArg {
+    Auto,
+    Iforest,
+    Lof,
+    Ocsvm,
+    Supervised,
+}
+
+/// Rows the unsupervised models are fitted on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FitOnArg {
+    /// Every training row.
+    All,
+    /// Rows labelled normal only (one-class fitting).
+    Normal,
+}
+
+/// Kinds of tabular records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KindArg {
+    Sessions,
+    Iot,
+    Zeek,
+}
+
+/// Table formats written by `convert`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TableFormatArg {
+    Parquet,
+    Jsonl,
+    Csv,
+}
+
+/// How an anomaly model is trained (shared by `train sessions|iot|zeek` and `run --train`).
+#[derive(Debug, Args, Clone)]
+pub struct AnomalyTrainingArgs {
+    /// Algorithm; `auto` compares the candidates on the labelled calibration slice.
+    #[arg(long, value_enum, default_value_t = AlgorithmArg::Auto)]
+    pub algorithm: AlgorithmArg,
+    /// Fit the unsupervised models on all training rows, or on rows labelled normal only.
+    #[arg(long, value_enum, default_value_t = FitOnArg::All)]
+    pub fit_on: FitOnArg,
+    /// Label column (default: attack_detected for sessions, label for IoT and Zeek). Labels are
+    /// never features: they train the supervised model, calibrate thresholds and feed reports.
+    #[arg(long)]
+    pub label_column: Option<String>,
+    /// Share of the labelled rows held out to place the threshold at the best F1 (default 0.2
+    /// when the data has attack labels, else none).
+    #[arg(long)]
+    pub calibrate_fraction: Option<f64>,
+    /// Random seed (split, sampling, trees).
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct TrainTableArgs {
+    /// Where to write the model file.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Training files (CSV, JSON Lines, Zeek TSV, Parquet; `.gz` read transparently).
+    #[arg(long, required = true, num_args = 1..)]
+    pub input: Vec<String>,
+    #[command(flatten)]
+    pub training: AnomalyTrainingArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    /// Input file (`-` for stdin; gzip read transparently).
+    pub input: String,
+    /// Output format.
+    #[arg(long, value_enum)]
+    pub to: TableFormatArg,
+    /// Output file (`-` for stdout, not for Parquet).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Kind of records; detected from the header when absent.
+    #[arg(long, value_enum)]
+    pub kind: Option<KindArg>,
+    /// Label column to carry over (default: attack_detected for sessions, label otherwise).
+    #[arg(long)]
+    pub label_column: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Anomaly model file (written first with --train).
+    #[arg(long)]
+    pub model: PathBuf,
+    /// Input files.
+    #[arg(long, required = true, num_args = 1..)]
+    pub input: Vec<String>,
+    /// Alerts CSV to write: index, score, explanation and the record of every alerting row.
+    #[arg(long)]
+    pub alerts: PathBuf,
+    /// Train the model on the input first (and write it to --model).
+    #[arg(long)]
+    pub train: bool,
+    /// Kind of records for --train; detected from the input when absent.
+    #[arg(long, value_enum)]
+    pub kind: Option<KindArg>,
+    #[command(flatten)]
+    pub training: AnomalyTrainingArgs,
 }
 
 /// Labelled HTTP data, shared by `train web` and `evaluate`.
@@ -142,6 +264,20 @@ pub struct EvaluateArgs {
     /// Also print the metrics as one JSON object on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Labelled sessions, IoT or Zeek files (for an anomaly model).
+    #[arg(long, num_args = 1..)]
+    pub input: Vec<String>,
+    /// Label column of the --input files (default: attack_detected for sessions, label otherwise).
+    #[arg(long)]
+    pub label_column: Option<String>,
+    /// Anomaly models: also fit these algorithms (iforest, lof, ocsvm; supervised needs
+    /// --compare-train) on the model's features and show them side by side.
+    #[arg(long, value_delimiter = ',')]
+    pub compare: Vec<String>,
+    /// Fit the --compare models on these files (trained and calibrated as `train` would, with the
+    /// model's --fit-on) instead of label-blind on the evaluation data.
+    #[arg(long, num_args = 1..)]
+    pub compare_train: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]

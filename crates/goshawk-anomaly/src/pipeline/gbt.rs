@@ -26,11 +26,15 @@ pub struct BoostingParams {
 }
 
 impl Default for BoostingParams {
+    /// scikit-learn `GradientBoostingClassifier`'s defaults (100 trees of depth 3, learning rate
+    /// 0.1). Deeper and longer (200 × depth 4) gave the same cross-validated F1 on the sessions
+    /// training half and the same ROC-AUC between Zeek captures 008 and 010, but transferred
+    /// worse to other networks; the simpler model is the safer default.
     fn default() -> Self {
         BoostingParams {
-            iterations: 200,
+            iterations: 100,
             learning_rate: 0.1,
-            max_depth: 4,
+            max_depth: 3,
             bins: 256,
             seed: 0,
         }

@@ -21,7 +21,7 @@ pub use model::{
     remap_score, Algorithm, AnomalyModel, Detector, Profile, Scored, EXPLANATION_ITEMS,
 };
 pub use train::{
-    train, Calibration, CandidateReport, FitOn, TrainOptions, TrainingReport,
+    fit_with_schema, train, Calibration, CandidateReport, FitOn, TrainOptions, TrainingReport,
     DEFAULT_CALIBRATE_FRACTION,
 };
 

@@ -13,6 +13,14 @@ use crate::cli::EvaluateArgs;
 use crate::inputs::load_examples;
 
 pub fn run(args: EvaluateArgs) -> Result<()> {
+    if let Some(path) = &args.model {
+        if super::anomaly::is_anomaly_model_file(path) {
+            return super::anomaly::evaluate(&args);
+        }
+    }
+    if !args.input.is_empty() || !args.compare.is_empty() {
+        bail!("--input and --compare are for anomaly models (sessions, IoT, Zeek): give --model with one; web data goes in --normal/--attack/--labeled");
+    }
     let detector = WebDetector::new(load_web_model(args.model.as_deref())?);
     let examples = load_examples(&args.data)?;
     if examples.is_empty() {

@@ -1,15 +1,18 @@
 //! One module per subcommand.
 
+pub mod anomaly;
 mod check;
+mod convert;
 mod evaluate;
 mod generate;
 mod model_info;
+mod run;
 mod scan;
 mod train;
 
 use anyhow::Result;
 
-use crate::cli::{Command, GenerateCommand, TrainCommand};
+use crate::cli::{Command, GenerateCommand, KindArg, TrainCommand};
 
 pub fn run(command: Command) -> Result<()> {
     match command {
@@ -19,6 +22,11 @@ pub fn run(command: Command) -> Result<()> {
         Command::Evaluate(a) => evaluate::run(a),
         Command::Generate(GenerateCommand::Web(a)) => generate::web(a),
         Command::Model(a) => model_info::run(a),
+        Command::Train(TrainCommand::Sessions(a)) => anomaly::train_command(KindArg::Sessions, a),
+        Command::Train(TrainCommand::Iot(a)) => anomaly::train_command(KindArg::Iot, a),
+        Command::Train(TrainCommand::Zeek(a)) => anomaly::train_command(KindArg::Zeek, a),
+        Command::Convert(a) => convert::run(a),
+        Command::Run(a) => run::run(a),
     }
 }
 

@@ -26,6 +26,11 @@ pub fn run(args: ScanArgs) -> Result<()> {
             .build_global()
             .context("setting the thread count")?;
     }
+    if let Some(path) = &args.model {
+        if super::anomaly::is_anomaly_model_file(path) {
+            return super::anomaly::scan(&args);
+        }
+    }
     let detector = WebDetector::new(load_web_model(args.model.as_deref())?);
     // Open every input first, so a missing file fails before any output.
     let mut readers = Vec::new();
