@@ -353,12 +353,13 @@ impl AnomalyModel {
             } else {
                 format!("{}={}", spec.name, value.round())
             };
-            let shown = if shown.ends_with("=other") {
-                format!("{shown} (a value not seen in training)")
+            if shown.ends_with("=other") {
+                format!("{shown}: a value not seen in training")
+            } else if mean <= 0.0 {
+                format!("{shown} (in none of the training rows)")
             } else {
-                shown
-            };
-            format!("{shown} ({:.1}% of training rows)", 100.0 * mean)
+                format!("{shown} (in {:.1}% of the training rows)", 100.0 * mean)
+            }
         } else {
             let raw = spec.transform.invert(value);
             let typical = spec.transform.invert(mean);

@@ -602,6 +602,21 @@ mod tests {
             .filter(|(s, r)| s.attack == r.is_attack().unwrap())
             .count();
         assert!(hits as f64 / data.len() as f64 > 0.95, "{hits}");
+        // An attack is explained by the features that make it one.
+        let matrix = model.features(&refs[..1]).unwrap();
+        let why = model.explain(matrix.view().row(0), 3);
+        assert!(scored[0].attack && !why.is_empty());
+        assert!(
+            why.iter().any(|w| [
+                "failed_logins",
+                "login_attempts",
+                "ip_reputation",
+                "browser"
+            ]
+            .iter()
+            .any(|f| w.starts_with(f))),
+            "{why:?}"
+        );
     }
 
     #[test]
