@@ -19,6 +19,17 @@ fn goshawk(args: &[&str]) -> Output {
         .expect("goshawk runs")
 }
 
+/// Runs goshawk and requires success, showing its stderr when it fails.
+fn goshawk_ok(args: &[&str]) -> Output {
+    let out = goshawk(args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 fn json_lines(out: &Output) -> Vec<Value> {
     String::from_utf8_lossy(&out.stdout)
         .lines()
@@ -27,12 +38,7 @@ fn json_lines(out: &Output) -> Vec<Value> {
 }
 
 fn check_json(text: &str) -> Value {
-    let out = goshawk(&["check", "--json", text]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = goshawk_ok(&["check", "--json", text]);
     serde_json::from_slice(&out.stdout).expect("one JSON object")
 }
 
@@ -79,12 +85,7 @@ fn check_prints_a_readable_verdict() {
 fn scan_writes_one_line_per_request_in_input_order() {
     let log = fixture("bank_traffic.log");
     let csic = fixture("csic_anomalous.txt");
-    let out = goshawk(&["scan", log.to_str().unwrap(), csic.to_str().unwrap()]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = goshawk_ok(&["scan", log.to_str().unwrap(), csic.to_str().unwrap()]);
     let lines = json_lines(&out);
     assert_eq!(lines.len(), 120 + 35);
     for (i, v) in lines.iter().enumerate() {
@@ -148,7 +149,7 @@ fn train_evaluate_and_reload_a_model() {
     let train_csv = dir.path().join("train.csv");
     let test_csv = dir.path().join("test.csv");
     for (path, seed, rows) in [(&train_csv, "1", "4000"), (&test_csv, "2", "1500")] {
-        let out = goshawk(&[
+        goshawk_ok(&[
             "generate",
             "web",
             "--rows",
@@ -158,14 +159,9 @@ fn train_evaluate_and_reload_a_model() {
             "--out",
             path.to_str().unwrap(),
         ]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
     }
     let model = dir.path().join("m.gsk");
-    let out = goshawk(&[
+    goshawk_ok(&[
         "train",
         "web",
         "--out",
@@ -177,14 +173,9 @@ fn train_evaluate_and_reload_a_model() {
         "--attack",
         fixture("csic_anomalous.txt").to_str().unwrap(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 
     let report = dir.path().join("r.html");
-    let out = goshawk(&[
+    let out = goshawk_ok(&[
         "evaluate",
         "--json",
         "--model",
@@ -194,11 +185,6 @@ fn train_evaluate_and_reload_a_model() {
         "--report",
         report.to_str().unwrap(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     let m = &v["models"][0];
     let f1 = m["operating"]["f1"].as_f64().unwrap();
@@ -216,7 +202,7 @@ fn train_evaluate_and_reload_a_model() {
 
     // One-class mode trains on the normal rows only.
     let oc = dir.path().join("oc.gsk");
-    let out = goshawk(&[
+    goshawk_ok(&[
         "train",
         "web",
         "--one-class",
@@ -225,11 +211,6 @@ fn train_evaluate_and_reload_a_model() {
         "--normal",
         fixture("csic_normal.txt").to_str().unwrap(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let out = goshawk(&[
         "scan",
         "--model",
@@ -250,7 +231,7 @@ fn train_evaluate_and_reload_a_model() {
 fn corrupt_truncated_and_foreign_model_files_are_clear_errors() {
     let dir = tempfile::tempdir().unwrap();
     let good = dir.path().join("good.gsk");
-    let out = goshawk(&[
+    goshawk_ok(&[
         "train",
         "web",
         "--out",
@@ -260,11 +241,6 @@ fn corrupt_truncated_and_foreign_model_files_are_clear_errors() {
         "--attack",
         fixture("csic_anomalous.txt").to_str().unwrap(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let bytes = std::fs::read(&good).unwrap();
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
         ("truncated", bytes[..bytes.len() / 2].to_vec(), "truncated"),
