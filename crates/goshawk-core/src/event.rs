@@ -74,6 +74,17 @@ impl Event {
         }
     }
 
+    /// Who the event is about, for grouping and the dashboard's top sources: the client IP of
+    /// a request, the session id, the device id, the Zeek originator.
+    pub fn source(&self) -> Option<String> {
+        match self {
+            Event::Http(r) => r.client_ip.clone(),
+            Event::Sessions(s) => (!s.session_id.is_empty()).then(|| s.session_id.clone()),
+            Event::Iot(r) => (!r.device_id.is_empty()).then(|| r.device_id.clone()),
+            Event::Zeek(c) => Some(c.orig_h.to_string()),
+        }
+    }
+
     /// Checks the values the types cannot (see each kind's `validate`). HTTP requests are
     /// taken as logged: any text is a valid request.
     pub fn validate(&self) -> Result<(), InvalidField> {

@@ -121,32 +121,120 @@ pub enum Action {
     Block,
 }
 
+impl Action {
+    pub const ALL: [Action; 4] = [
+        Action::Monitor,
+        Action::Investigate,
+        Action::Alert,
+        Action::Block,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Monitor => "monitor",
+            Action::Investigate => "investigate",
+            Action::Alert => "alert",
+            Action::Block => "block",
+        }
+    }
+
+    /// Whether this action is worth an alert (stored, streamed, shown on the dashboard).
+    pub fn is_alert(self) -> bool {
+        self >= Action::Alert
+    }
+}
+
+impl std::fmt::Display for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Action {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Action::ALL
+            .into_iter()
+            .find(|a| a.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| {
+                format!("unknown action '{s}' (expected monitor, investigate, alert or block)")
+            })
+    }
+}
+
 /// One detector's opinion of one event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
-    /// Which detector (`web-model`, `iforest`, `sigma`, ...).
+    /// Which detector (`web-model`, `anomaly-iforest`, `sigma`, ...).
     pub detector: String,
-    /// Score in [0, 1]; higher = more likely an attack.
+    /// Score in [0, 1]; higher = more likely an attack. For a rule hit, the weight its level
+    /// carries in the decision policy.
     pub score: f64,
     /// The attack type, when the detector can tell.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attack_type: Option<AttackType>,
-    /// Further labels: ATT&CK techniques, STRIDE categories, rule tags.
+    /// For a rule hit: the rule's `id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule_id: Option<String>,
+    /// For a rule hit: the rule's title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// For a rule hit: the rule's level (`informational`, `low`, `medium`, `high`, `critical`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
+    /// For a rule hit: the rule's tags as written (`attack.t1190`, `attack.initial-access`, ...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// Further labels: ATT&CK techniques (`T1110`), STRIDE categories (`stride.spoofing`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub labels: Vec<String>,
-    /// Human-readable evidence: top features, matched patterns, the rule that hit.
+    /// Human-readable evidence: top features, matched patterns, the fields a rule matched.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<String>,
+}
+
+impl Finding {
+    /// Whether this finding came from a rule (it then names the rule).
+    pub fn is_rule_hit(&self) -> bool {
+        self.rule_id.is_some()
+    }
 }
 
 /// The engine's decision about one event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Verdict {
+    /// Identifies this decision in logs, alerts and API responses.
+    pub trace_id: String,
+    /// The highest model score among the findings (0 when no model applied).
+    pub score: f64,
     pub is_threat: bool,
     pub action: Action,
+    /// How sure the decision is, in [0, 1].
     pub confidence: f64,
+    /// The attack type the strongest finding names, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attack_type: Option<AttackType>,
+    /// Plain-words reasons, e.g. "failed_logins=5 matched Brute Force (T1110); anomaly score
+    /// 0.83 >= threshold 0.50".
     pub explanation: String,
     pub findings: Vec<Finding>,
+}
+
+/// A verdict worth telling someone about (action alert or block), with its event and time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Alert {
+    /// Unique per source record, so a record delivered twice (a restarted Kafka consumer) stores
+    /// one alert: `topic/partition/offset`, `file:line`, or the trace id for API calls.
+    pub idempotency_key: String,
+    /// When the alert was raised, Unix milliseconds.
+    pub time_ms: i64,
+    /// Where the event came from (client IP, device id, Zeek originator), if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    pub kind: crate::EventKind,
+    pub verdict: Verdict,
+    /// The event as received (attacker-controlled text: escape it wherever it is displayed).
+    pub event: crate::Event,
 }
 
 #[cfg(test)]
@@ -175,5 +263,10 @@ mod tests {
     fn actions_are_ordered_by_severity() {
         assert!(Action::Monitor < Action::Investigate);
         assert!(Action::Alert < Action::Block);
+        for a in Action::ALL {
+            assert_eq!(a.as_str().parse::<Action>(), Ok(a));
+        }
+        assert!(!Action::Investigate.is_alert() && Action::Alert.is_alert());
+        assert!("panic".parse::<Action>().is_err());
     }
 }

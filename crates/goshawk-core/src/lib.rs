@@ -11,7 +11,7 @@ pub mod sessions;
 pub mod zeek;
 
 pub use event::{Event, EventKind, InvalidField};
-pub use finding::{Action, AttackType, Finding, Verdict};
+pub use finding::{Action, Alert, AttackType, Finding, Verdict};
 pub use http::HttpRequest;
 pub use iot::{parse_timestamp, IotReading};
 pub use label::parse_label;

@@ -39,6 +39,14 @@ pub enum Command {
     /// The one-shot pipeline: (train →) score → an alerts CSV with the alerting records and their
     /// scores.
     Run(RunArgs),
+    /// Sigma rules: validate them, test them on an input, print the STRIDE x ATT&CK matrix.
+    #[command(subcommand)]
+    Rules(crate::cmd::rules::RulesCommand),
+    /// Run the REST API and live dashboard (`--demo` feeds it simulated bank traffic).
+    Serve(crate::cmd::serve::ServeArgs),
+    /// Generate the simulated bank's traffic (customers and attackers) to a file, stdout or a
+    /// server, with its ground truth.
+    Simulate(crate::cmd::simulate::SimulateArgs),
 }
 
 /// Input formats for HTTP requests.

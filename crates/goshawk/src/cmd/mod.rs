@@ -6,8 +6,11 @@ mod convert;
 mod evaluate;
 mod generate;
 mod model_info;
+pub mod rules;
 mod run;
 mod scan;
+pub mod serve;
+pub mod simulate;
 mod train;
 
 use anyhow::Result;
@@ -27,6 +30,9 @@ pub fn run(command: Command) -> Result<()> {
         Command::Train(TrainCommand::Zeek(a)) => anomaly::train_command(KindArg::Zeek, a),
         Command::Convert(a) => convert::run(a),
         Command::Run(a) => run::run(a),
+        Command::Rules(c) => rules::run(c),
+        Command::Serve(a) => serve::run(a),
+        Command::Simulate(a) => simulate::run(a),
     }
 }
 
