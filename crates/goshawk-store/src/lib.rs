@@ -1,2 +1,595 @@
 //! The alert store: alerts and per-minute counters in an embedded SQLite database, kept
 //! across restarts, with retention by age and size; plus a JSON Lines file sink.
+//!
+//! It exists so that what the server decided outlives the process: the dashboard and
+//! `GET /alerts` read history from here, and a restarted server shows what came before.
+//! Each alert is stored whole as JSON, next to the few columns queries filter on (time, action,
+//! kind, source, attack type), so the schema never has to follow the shape of `Alert`.
+
+mod jsonl;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use goshawk_core::{Action, Alert, EventKind};
+use rusqlite::{params, params_from_iter, Connection, OpenFlags};
+
+pub use jsonl::JsonlSink;
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open alert store {path}: {source}")]
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("alert store: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("alert {key}: cannot encode as JSON: {source}")]
+    Encode {
+        key: String,
+        source: serde_json::Error,
+    },
+    #[error("stored alert #{row} is not a valid alert: {source}")]
+    Decode { row: i64, source: serde_json::Error },
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("alert store lock poisoned (a previous writer panicked)")]
+    Poisoned,
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// How much history to keep. `None` keeps everything on that axis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// Alerts and counters older than this are deleted.
+    pub max_age: Option<Duration>,
+    /// At most this many alerts are kept (the newest ones).
+    pub max_rows: Option<u64>,
+}
+
+impl Default for Retention {
+    /// Thirty days and one million alerts: a few hundred MB at most.
+    fn default() -> Self {
+        Retention {
+            max_age: Some(Duration::from_secs(30 * 24 * 3600)),
+            max_rows: Some(1_000_000),
+        }
+    }
+}
+
+/// Which alerts to read. Results come newest first.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AlertQuery {
+    /// Only alerts raised at or after this time (Unix milliseconds).
+    pub since_ms: Option<i64>,
+    pub action: Option<Action>,
+    pub kind: Option<EventKind>,
+    /// Only alerts from this source (client IP, device id, ...).
+    pub source: Option<String>,
+    /// At most this many (0 means the default of 100).
+    pub limit: usize,
+}
+
+/// One per-minute counter: how many events of this kind got this action (and attack type).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CountRow {
+    /// Minutes since the Unix epoch.
+    pub minute: i64,
+    pub kind: String,
+    pub action: String,
+    /// Empty when the verdict named no attack type.
+    pub attack_type: String,
+    pub n: u64,
+}
+
+/// A source and how many alerts it raised.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SourceCount {
+    pub source: String,
+    pub alerts: u64,
+}
+
+/// The SQLite alert store. Safe to share between threads: writes go through one connection,
+/// reads through another, and WAL mode lets readers proceed while a write is in progress.
+pub struct AlertStore {
+    writer: Mutex<Connection>,
+    reader: Mutex<Connection>,
+    retention: Retention,
+    path: PathBuf,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS alerts (
+    id INTEGER PRIMARY KEY,
+    idempotency_key TEXT NOT NULL UNIQUE,
+    time_ms INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    action TEXT NOT NULL,
+    source TEXT,
+    attack_type TEXT,
+    score REAL NOT NULL,
+    json TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS alerts_by_time ON alerts(time_ms);
+CREATE TABLE IF NOT EXISTS counts (
+    minute INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    action TEXT NOT NULL,
+    attack_type TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (minute, kind, action, attack_type)
+) WITHOUT ROWID;
+";
+
+/// Default number of alerts a query returns.
+pub const DEFAULT_LIMIT: usize = 100;
+/// Most alerts a single query may return.
+pub const MAX_LIMIT: usize = 10_000;
+
+impl AlertStore {
+    /// Opens (creating if needed) the database at `path` in WAL mode.
+    pub fn open(path: impl AsRef<Path>, retention: Retention) -> Result<AlertStore> {
+        let path = path.as_ref().to_path_buf();
+        let open_err = |source| StoreError::Open {
+            path: path.clone(),
+            source,
+        };
+        let writer = Connection::open(&path).map_err(open_err)?;
+        // WAL: readers do not block the writer; NORMAL sync is durable across process crashes
+        // (only an OS crash may lose the last transactions), which suits an alert log.
+        writer
+            .execute_batch(
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
+            )
+            .map_err(open_err)?;
+        writer.execute_batch(SCHEMA).map_err(open_err)?;
+        let reader = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(open_err)?;
+        reader
+            .execute_batch("PRAGMA busy_timeout=5000;")
+            .map_err(open_err)?;
+        Ok(AlertStore {
+            writer: Mutex::new(writer),
+            reader: Mutex::new(reader),
+            retention,
+            path,
+        })
+    }
+
+    /// Where the database lives.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn retention(&self) -> Retention {
+        self.retention
+    }
+
+    fn writer(&self) -> Result<MutexGuard<'_, Connection>> {
+        self.writer.lock().map_err(|_| StoreError::Poisoned)
+    }
+
+    fn reader(&self) -> Result<MutexGuard<'_, Connection>> {
+        self.reader.lock().map_err(|_| StoreError::Poisoned)
+    }
+
+    /// Stores one alert. `Ok(false)` when an alert with the same idempotency key is already
+    /// stored (the alert is then not stored again).
+    pub fn insert(&self, alert: &Alert) -> Result<bool> {
+        Ok(self.insert_batch(std::slice::from_ref(alert))? == 1)
+    }
+
+    /// Stores alerts in one transaction; returns how many were new (duplicates by idempotency
+    /// key are skipped).
+    pub fn insert_batch(&self, alerts: &[Alert]) -> Result<usize> {
+        let mut conn = self.writer()?;
+        let tx = conn.transaction()?;
+        let mut inserted = 0;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT OR IGNORE INTO alerts
+                 (idempotency_key, time_ms, kind, action, source, attack_type, score, json)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?;
+            for alert in alerts {
+                let json = serde_json::to_string(alert).map_err(|source| StoreError::Encode {
+                    key: alert.idempotency_key.clone(),
+                    source,
+                })?;
+                inserted += stmt.execute(params![
+                    alert.idempotency_key,
+                    alert.time_ms,
+                    alert.kind.as_str(),
+                    alert.verdict.action.as_str(),
+                    alert.source,
+                    alert.verdict.attack_type.as_ref().map(|t| t.as_str()),
+                    alert.verdict.score,
+                    json,
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(inserted)
+    }
+
+    /// Alerts matching `query`, newest first.
+    pub fn query(&self, query: &AlertQuery) -> Result<Vec<Alert>> {
+        let mut sql = String::from("SELECT id, json FROM alerts WHERE 1=1");
+        let mut args: Vec<rusqlite::types::Value> = Vec::new();
+        if let Some(since) = query.since_ms {
+            sql.push_str(" AND time_ms >= ?");
+            args.push(since.into());
+        }
+        if let Some(action) = query.action {
+            sql.push_str(" AND action = ?");
+            args.push(action.as_str().to_string().into());
+        }
+        if let Some(kind) = query.kind {
+            sql.push_str(" AND kind = ?");
+            args.push(kind.as_str().to_string().into());
+        }
+        if let Some(source) = &query.source {
+            sql.push_str(" AND source = ?");
+            args.push(source.clone().into());
+        }
+        let limit = match query.limit {
+            0 => DEFAULT_LIMIT,
+            n => n.min(MAX_LIMIT),
+        };
+        sql.push_str(" ORDER BY time_ms DESC, id DESC LIMIT ?");
+        args.push((limit as i64).into());
+
+        let conn = self.reader()?;
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params_from_iter(args), |row| {
+            Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
+        })?;
+        let mut alerts = Vec::new();
+        for row in rows {
+            let (id, json) = row?;
+            let alert = serde_json::from_str(&json)
+                .map_err(|source| StoreError::Decode { row: id, source })?;
+            alerts.push(alert);
+        }
+        Ok(alerts)
+    }
+
+    /// How many alerts are stored.
+    pub fn len(&self) -> Result<u64> {
+        let conn = self.reader()?;
+        let n: i64 = conn.query_row("SELECT COUNT(*) FROM alerts", [], |r| r.get(0))?;
+        Ok(n.max(0) as u64)
+    }
+
+    pub fn is_empty(&self) -> Result<bool> {
+        Ok(self.len()? == 0)
+    }
+
+    /// The sources that raised the most alerts since `since_ms`, most first.
+    pub fn top_sources(&self, since_ms: i64, limit: usize) -> Result<Vec<SourceCount>> {
+        let conn = self.reader()?;
+        let mut stmt = conn.prepare_cached(
+            "SELECT source, COUNT(*) AS n FROM alerts
+             WHERE time_ms >= ?1 AND source IS NOT NULL
+             GROUP BY source ORDER BY n DESC, source LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![since_ms, limit as i64], |row| {
+            Ok(SourceCount {
+                source: row.get(0)?,
+                alerts: row.get::<_, i64>(1)?.max(0) as u64,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Adds to the per-minute counters (one transaction; rows with the same key add up).
+    pub fn record_counts(&self, counts: &[CountRow]) -> Result<()> {
+        let mut conn = self.writer()?;
+        let tx = conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO counts (minute, kind, action, attack_type, n) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (minute, kind, action, attack_type) DO UPDATE SET n = n + excluded.n",
+            )?;
+            for c in counts {
+                stmt.execute(params![
+                    c.minute,
+                    c.kind,
+                    c.action,
+                    c.attack_type,
+                    c.n.min(i64::MAX as u64) as i64
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Every counter row from `since_minute` on, oldest minute first.
+    pub fn counts_since(&self, since_minute: i64) -> Result<Vec<CountRow>> {
+        let conn = self.reader()?;
+        let mut stmt = conn.prepare_cached(
+            "SELECT minute, kind, action, attack_type, n FROM counts WHERE minute >= ?1
+             ORDER BY minute, kind, action, attack_type",
+        )?;
+        let rows = stmt.query_map(params![since_minute], |row| {
+            Ok(CountRow {
+                minute: row.get(0)?,
+                kind: row.get(1)?,
+                action: row.get(2)?,
+                attack_type: row.get(3)?,
+                n: row.get::<_, i64>(4)?.max(0) as u64,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Deletes what the retention policy no longer keeps, as of now. Returns the number of
+    /// alerts deleted.
+    pub fn enforce_retention(&self) -> Result<usize> {
+        self.enforce_retention_at(now_ms())
+    }
+
+    /// [`AlertStore::enforce_retention`] as of `now_ms` (Unix milliseconds).
+    pub fn enforce_retention_at(&self, now_ms: i64) -> Result<usize> {
+        let mut conn = self.writer()?;
+        let tx = conn.transaction()?;
+        let mut deleted = 0;
+        if let Some(max_age) = self.retention.max_age {
+            let cutoff_ms = now_ms.saturating_sub(max_age.as_millis().min(i64::MAX as u128) as i64);
+            deleted += tx.execute("DELETE FROM alerts WHERE time_ms < ?1", params![cutoff_ms])?;
+            tx.execute(
+                "DELETE FROM counts WHERE minute < ?1",
+                params![cutoff_ms.div_euclid(60_000)],
+            )?;
+        }
+        if let Some(max_rows) = self.retention.max_rows {
+            // Keep the newest `max_rows` by time (ties: by insertion order).
+            deleted += tx.execute(
+                "DELETE FROM alerts WHERE id IN (
+                     SELECT id FROM alerts ORDER BY time_ms DESC, id DESC LIMIT -1 OFFSET ?1)",
+                params![max_rows.min(i64::MAX as u64) as i64],
+            )?;
+        }
+        tx.commit()?;
+        Ok(deleted)
+    }
+}
+
+/// The current time in Unix milliseconds.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis().min(i64::MAX as u128) as i64)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use goshawk_core::{AttackType, Event, HttpRequest, Verdict};
+
+    fn alert(key: &str, time_ms: i64, action: Action, source: &str) -> Alert {
+        Alert {
+            idempotency_key: key.into(),
+            time_ms,
+            source: Some(source.into()),
+            kind: EventKind::Http,
+            verdict: Verdict {
+                trace_id: key.into(),
+                score: 0.9,
+                is_threat: true,
+                action,
+                confidence: 0.8,
+                attack_type: Some(AttackType::Sqli),
+                explanation: vec!["matched ' or 1=1".into()],
+                findings: vec![],
+            },
+            event: Event::Http(HttpRequest::from_target("/login?u=' or 1=1--")),
+        }
+    }
+
+    fn open(dir: &tempfile::TempDir, retention: Retention) -> AlertStore {
+        AlertStore::open(dir.path().join("alerts.db"), retention).expect("open store")
+    }
+
+    const KEEP_ALL: Retention = Retention {
+        max_age: None,
+        max_rows: None,
+    };
+
+    #[test]
+    fn an_alert_delivered_twice_is_stored_once() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = open(&dir, KEEP_ALL);
+        let a = alert("k1", 1_000, Action::Alert, "10.0.0.1");
+        assert!(store.insert(&a).expect("insert"));
+        assert!(!store.insert(&a).expect("insert again"));
+        let batch = [a.clone(), alert("k2", 2_000, Action::Block, "10.0.0.2")];
+        assert_eq!(store.insert_batch(&batch).expect("batch"), 1);
+        assert_eq!(store.len().expect("len"), 2);
+        let all = store.query(&AlertQuery::default()).expect("query");
+        assert_eq!(all.len(), 2);
+        assert_eq!(all[0].idempotency_key, "k2", "newest first");
+        assert_eq!(all[1], a, "round trip keeps the whole alert");
+    }
+
+    #[test]
+    fn queries_filter_by_time_action_kind_source_and_limit() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = open(&dir, KEEP_ALL);
+        let mut iot = alert("iot", 5_000, Action::Alert, "cam_1");
+        iot.kind = EventKind::Iot;
+        store
+            .insert_batch(&[
+                alert("a", 1_000, Action::Alert, "10.0.0.1"),
+                alert("b", 2_000, Action::Block, "10.0.0.1"),
+                alert("c", 3_000, Action::Alert, "10.0.0.2"),
+                iot,
+            ])
+            .expect("insert");
+        let keys = |q: AlertQuery| -> Vec<String> {
+            store
+                .query(&q)
+                .expect("query")
+                .into_iter()
+                .map(|a| a.idempotency_key)
+                .collect()
+        };
+        assert_eq!(
+            keys(AlertQuery {
+                since_ms: Some(2_000),
+                ..Default::default()
+            }),
+            ["iot", "c", "b"]
+        );
+        assert_eq!(
+            keys(AlertQuery {
+                action: Some(Action::Block),
+                ..Default::default()
+            }),
+            ["b"]
+        );
+        assert_eq!(
+            keys(AlertQuery {
+                kind: Some(EventKind::Iot),
+                ..Default::default()
+            }),
+            ["iot"]
+        );
+        assert_eq!(
+            keys(AlertQuery {
+                source: Some("10.0.0.1".into()),
+                ..Default::default()
+            }),
+            ["b", "a"]
+        );
+        assert_eq!(
+            keys(AlertQuery {
+                limit: 2,
+                ..Default::default()
+            }),
+            ["iot", "c"]
+        );
+        let top = store.top_sources(0, 10).expect("top sources");
+        assert_eq!(top[0].source, "10.0.0.1");
+        assert_eq!(top[0].alerts, 2);
+        assert_eq!(top.len(), 3);
+    }
+
+    #[test]
+    fn retention_by_age_drops_old_alerts_and_counters() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = open(
+            &dir,
+            Retention {
+                max_age: Some(Duration::from_secs(60)),
+                max_rows: None,
+            },
+        );
+        let now = 10_000_000;
+        store
+            .insert_batch(&[
+                alert("old", now - 120_000, Action::Alert, "x"),
+                alert("new", now - 1_000, Action::Alert, "x"),
+            ])
+            .expect("insert");
+        let count = |minute| CountRow {
+            minute,
+            kind: "http".into(),
+            action: "alert".into(),
+            attack_type: String::new(),
+            n: 1,
+        };
+        store
+            .record_counts(&[count(now / 60_000 - 5), count(now / 60_000)])
+            .expect("counts");
+        assert_eq!(store.enforce_retention_at(now).expect("retention"), 1);
+        let left = store.query(&AlertQuery::default()).expect("query");
+        assert_eq!(left.len(), 1);
+        assert_eq!(left[0].idempotency_key, "new");
+        assert_eq!(store.counts_since(0).expect("counts").len(), 1);
+    }
+
+    #[test]
+    fn retention_by_size_keeps_the_newest_rows() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = open(
+            &dir,
+            Retention {
+                max_age: None,
+                max_rows: Some(3),
+            },
+        );
+        let alerts: Vec<Alert> = (0..10)
+            .map(|i| alert(&format!("k{i}"), i * 1_000, Action::Alert, "x"))
+            .collect();
+        store.insert_batch(&alerts).expect("insert");
+        assert_eq!(store.enforce_retention_at(0).expect("retention"), 7);
+        let keys: Vec<String> = store
+            .query(&AlertQuery::default())
+            .expect("query")
+            .into_iter()
+            .map(|a| a.idempotency_key)
+            .collect();
+        assert_eq!(keys, ["k9", "k8", "k7"]);
+    }
+
+    #[test]
+    fn reopening_keeps_alerts_counters_and_dedup() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        {
+            let store = open(&dir, KEEP_ALL);
+            store
+                .insert(&alert("k1", 1_000, Action::Block, "x"))
+                .expect("insert");
+            store
+                .record_counts(&[CountRow {
+                    minute: 7,
+                    kind: "http".into(),
+                    action: "block".into(),
+                    attack_type: "sqli".into(),
+                    n: 3,
+                }])
+                .expect("counts");
+        }
+        let store = open(&dir, KEEP_ALL);
+        assert_eq!(store.len().expect("len"), 1);
+        assert!(!store
+            .insert(&alert("k1", 1_000, Action::Block, "x"))
+            .expect("insert"));
+        store
+            .record_counts(&[CountRow {
+                minute: 7,
+                kind: "http".into(),
+                action: "block".into(),
+                attack_type: "sqli".into(),
+                n: 2,
+            }])
+            .expect("counts");
+        let counts = store.counts_since(7).expect("counts");
+        assert_eq!(counts.len(), 1);
+        assert_eq!(counts[0].n, 5, "counters add up across restarts");
+        assert!(store.counts_since(8).expect("counts").is_empty());
+    }
+
+    #[test]
+    fn opening_a_path_in_a_missing_directory_names_the_path() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("missing").join("alerts.db");
+        let err = AlertStore::open(&path, KEEP_ALL)
+            .err()
+            .expect("cannot open");
+        assert!(err.to_string().contains("missing"), "{err}");
+    }
+}
