@@ -455,12 +455,42 @@ def update_rule_file(rule, train_m, test_m, level, seed):
     rule.path.write_text(text)
 
 
+NUMERIC_COLUMNS = {"network_packet_size", "login_attempts", "session_duration", "ip_reputation_score", "failed_logins", "unusual_time_access"}
+
+
+def engine_agreement(binary, rows, rules, hits):
+    """Same protocol as bench/web_rules_quality.py: `binary RULES_DIR` reads JSON Lines events on
+    stdin and prints `index<TAB>id1,id2` per event. Returns (agreeing verdicts, verdicts, diffs)."""
+    import subprocess
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as f:
+        for row in rows:
+            ev = {k: (float(v) if k in NUMERIC_COLUMNS else v) for k, v in row.items() if k != LABEL}
+            f.write(json.dumps(ev) + "\n")
+        path = f.name
+    with open(path) as stdin:
+        out = subprocess.run([binary, str(SESSION_RULES)], stdin=stdin, capture_output=True, text=True, check=True)
+    got = {}
+    for line in out.stdout.splitlines():
+        i, _, ids = line.partition("\t")
+        got[int(i)] = set(filter(None, ids.split(",")))
+    agree, diffs = 0, []
+    for i, row in enumerate(rows):
+        exp = {str(r.id) for r in rules if hits[r.name][i]}
+        agree += len(rules) - len(exp ^ got.get(i, set()))
+        if exp != got.get(i, set()) and len(diffs) < 10:
+            diffs.append(f"{row['session_id']}: python={sorted(exp)} engine={sorted(got.get(i, set()))}")
+    return agree, len(rows) * len(rules), diffs
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
     ap.add_argument("--write", action="store_true", help="regenerate placeholders.yml and rule levels/comments")
     ap.add_argument("--robustness-seeds", type=int, default=5, help="extra splits for the OR-ed figure's spread")
     ap.add_argument("--json", help="write all figures as JSON here")
+    ap.add_argument("--engine-check", metavar="BIN", help="compare every (session, rule) verdict with an independent Sigma engine")
     args = ap.parse_args()
 
     problems = schema_problems(SESSION_RULES)
@@ -531,6 +561,12 @@ def main():
         for r in rules:
             update_rule_file(r, train_m[r.name], test_m[r.name], levels[r.name], args.seed)
         print("updated levels and '# measured' comments in", SESSION_RULES)
+
+    if args.engine_check:
+        agree, total, diffs = engine_agreement(args.engine_check, rows, rules, hits)
+        print(f"agreement with {args.engine_check}: {agree}/{total} (session, rule) verdicts identical")
+        for d in diffs:
+            print("  DIFF", d)
 
     if args.json:
         Path(args.json).write_text(json.dumps({
