@@ -97,6 +97,30 @@ impl Event {
     }
 }
 
+impl From<HttpRequest> for Event {
+    fn from(r: HttpRequest) -> Event {
+        Event::Http(r)
+    }
+}
+
+impl From<NetSession> for Event {
+    fn from(r: NetSession) -> Event {
+        Event::Sessions(r)
+    }
+}
+
+impl From<IotReading> for Event {
+    fn from(r: IotReading) -> Event {
+        Event::Iot(r)
+    }
+}
+
+impl From<ZeekConn> for Event {
+    fn from(r: ZeekConn) -> Event {
+        Event::Zeek(r)
+    }
+}
+
 /// Why a record's value is unacceptable: the field (by its source column name) and the reason.
 /// Displays as `field: reason`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

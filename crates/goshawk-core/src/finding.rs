@@ -205,7 +205,8 @@ impl Finding {
 pub struct Verdict {
     /// Identifies this decision in logs, alerts and API responses.
     pub trace_id: String,
-    /// The highest model score among the findings (0 when no model applied).
+    /// The combined score of every finding, in [0, 1] (see the decision policy); the event is a
+    /// threat when it reaches the policy's threshold (0.5 by default).
     pub score: f64,
     pub is_threat: bool,
     pub action: Action,
@@ -214,9 +215,9 @@ pub struct Verdict {
     /// The attack type the strongest finding names, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attack_type: Option<AttackType>,
-    /// Plain-words reasons, e.g. "failed_logins=5 matched Brute Force (T1110); anomaly score
-    /// 0.83 >= threshold 0.50".
-    pub explanation: String,
+    /// Plain-words reasons, most important first, e.g. `failed_logins=5 matched Brute Force
+    /// (T1110)`, `anomaly-iforest score 0.83 >= threshold 0.50: ...`.
+    pub explanation: Vec<String>,
     pub findings: Vec<Finding>,
 }
 

@@ -19,3 +19,15 @@ pub fn load_web_model(path: Option<&std::path::Path>) -> Result<WebModel> {
         None => web_model(),
     }
 }
+
+/// The rule sets `--rules` names: directories, `builtin` for the shipped packs, `none` for no
+/// rules. No names means the shipped packs.
+pub fn load_rules(
+    specs: &[String],
+) -> Result<Option<std::sync::Arc<dyn goshawk_engine::RuleMatcher>>> {
+    if specs.iter().any(|s| s == "none") {
+        return Ok(None);
+    }
+    // Rules arrive with the Sigma engine (goshawk-rules); until then no rule applies.
+    Ok(None)
+}

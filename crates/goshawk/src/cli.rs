@@ -76,6 +76,26 @@ pub struct ScanArgs {
     /// Worker threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Also write the events whose action is alert or block to FILE: JSON Lines (the same
+    /// objects as stdout), or CSV when FILE ends in `.csv`.
+    #[arg(long, value_name = "FILE")]
+    pub alerts: Option<PathBuf>,
+    #[command(flatten)]
+    pub decision: DecisionArgs,
+}
+
+/// How findings become a verdict: which rules apply, and the decision policy.
+#[derive(Debug, Clone, Args)]
+pub struct DecisionArgs {
+    /// A directory of Sigma rules (repeatable). When given, exactly these rules apply; `builtin`
+    /// names the shipped packs (`rules/` in the repository), which apply when no `--rules` is
+    /// given. `--rules none` turns rules off.
+    #[arg(long, value_name = "DIR")]
+    pub rules: Vec<String>,
+    /// Decision policy (TOML: score bands, rule level weights and floors); the documented
+    /// defaults when absent (see docs/policy.md).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -86,6 +106,8 @@ pub struct CheckArgs {
     /// Print the same JSON object `scan` would.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub decision: DecisionArgs,
     /// A payload (`admin' OR '1'='1`), a URL or path (`/search?q=x`), or a request line
     /// (`GET /x HTTP/1.1`). A bare payload is checked as the value of a query parameter.
     pub text: String,

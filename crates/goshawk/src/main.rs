@@ -20,6 +20,7 @@ mod builtin;
 mod cli;
 mod cmd;
 mod inputs;
+mod setup;
 
 use clap::Parser;
 

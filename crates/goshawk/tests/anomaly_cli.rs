@@ -82,7 +82,15 @@ fn check_scan_contract(lines: &[Value], records: usize, bad_index: u64, feature_
         let explanation = line["explanation"].as_array().expect("an explanation");
         assert!(!explanation.is_empty(), "{line}");
         if verdict == "attack" {
-            let text = explanation[0].as_str().unwrap_or_default();
+            // The model's finding names the features that made the record unusual.
+            let model_finding = &line["findings"][0];
+            assert!(
+                model_finding["detector"]
+                    .as_str()
+                    .is_some_and(|d| d.starts_with("anomaly-")),
+                "{line}"
+            );
+            let text = model_finding["evidence"][0].as_str().unwrap_or_default();
             let feature = text.split(['=', ' ']).next().unwrap_or_default();
             let column = feature.split(':').next().unwrap_or_default();
             named_a_feature |= feature_names

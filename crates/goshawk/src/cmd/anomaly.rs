@@ -7,7 +7,6 @@
 //! set aside, counted and reported with its file and line — in `scan` as an `"error"` line in its
 //! place, so output lines stay aligned with input records.
 
-use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
 
@@ -19,7 +18,6 @@ use goshawk_anomaly::pipeline::{
     TrainingReport, EXPLANATION_ITEMS,
 };
 use goshawk_core::{EventKind, IotReading, NetSession, ZeekConn};
-use goshawk_engine::Verdict;
 use goshawk_eval::{render_report, ModelEvaluation, Report};
 use goshawk_io::table::{
     detect_table_kind, read_table_with, RecordError, TableOptions, TableRecord, TableRow,
@@ -64,7 +62,9 @@ pub fn load_model(path: &Path) -> Result<AnomalyModel> {
 }
 
 /// A record kind the command line reads, scores and writes.
-pub trait Record: FeatureRecord + TableRow + Serialize + Send + Sync + 'static {
+pub trait Record:
+    FeatureRecord + TableRow + Serialize + Clone + Into<goshawk_core::Event> + Send + Sync + 'static
+{
     /// The finer ground truth for per-group tables: attack type or detailed label.
     fn group(&self) -> String;
 }
@@ -386,65 +386,61 @@ fn score_stream<R: Record>(
     Ok((total, attacks, errors))
 }
 
-/// `goshawk scan --model ANOMALY_MODEL INPUT...`: the web scan's JSON Lines contract.
+/// `goshawk scan --model ANOMALY_MODEL INPUT...`: the scan contract, through the whole pipeline
+/// (the model's score, the rules for this kind of record, the decision).
 pub fn scan(args: &ScanArgs) -> Result<()> {
     let path = args.model.as_deref().context("scan needs --model")?;
     let model = load_model(path)?;
-    match model.kind() {
-        TableKind::Sessions => scan_records::<NetSession>(&model, &args.inputs),
-        TableKind::Iot => scan_records::<IotReading>(&model, &args.inputs),
-        TableKind::Zeek => scan_records::<ZeekConn>(&model, &args.inputs),
+    let kind = model.kind();
+    let models = crate::setup::Models {
+        web: None,
+        anomaly: vec![model],
+    };
+    let engine = crate::setup::engine(models, &args.decision)?;
+    match kind {
+        TableKind::Sessions => scan_records::<NetSession>(&engine, args),
+        TableKind::Iot => scan_records::<IotReading>(&engine, args),
+        TableKind::Zeek => scan_records::<ZeekConn>(&engine, args),
     }
 }
 
-fn scan_records<R: Record>(model: &AnomalyModel, inputs: &[String]) -> Result<()> {
-    let started = Instant::now();
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-    let mut line = Vec::with_capacity(256);
+fn scan_records<R: Record>(engine: &goshawk_engine::Engine, args: &ScanArgs) -> Result<()> {
+    let detector = engine
+        .anomaly(event_kind(<R as FeatureRecord>::KIND))
+        .context("the engine has no model for these records")?;
+    let model = detector.model();
+    let mut sink = super::scan::ScanSink::new(args.alerts.as_deref())?;
     let progress = super::spinner("scanning");
-    let (total, attacks, errors) =
-        score_stream::<R>(model, inputs, "this model", |index, outcome| {
-            let verdict = match outcome {
-                Outcome::Scored {
+    score_stream::<R>(model, &args.inputs, "this model", |index, outcome| {
+        let line = match outcome {
+            Outcome::Scored {
+                record,
+                score,
+                attack,
+                explanation,
+            } => {
+                let finding = goshawk_core::Finding {
+                    detector: detector.name().to_string(),
                     score,
-                    attack,
-                    explanation,
-                    ..
-                } => Verdict {
-                    index,
-                    score: Some(score as f32),
-                    verdict: Some(if attack { "attack" } else { "normal" }),
-                    attack_type: None,
-                    explanation,
-                    error: None,
-                },
-                Outcome::Unreadable(e) => Verdict::unreadable(index, e.to_string()),
-            };
-            line.clear();
-            serde_json::to_writer(&mut line, &verdict)?;
-            line.push(b'\n');
-            out.write_all(&line)?;
-            if index % BLOCK as u64 == 0 {
-                progress.set_position(index);
+                    evidence: if attack { explanation } else { Vec::new() },
+                    ..Default::default()
+                };
+                let event: goshawk_core::Event = record.clone().into();
+                let verdict = engine.analyze_scored(&event, None, Some(finding));
+                goshawk_engine::ScanLine::from_verdict(index, verdict)
             }
-            Ok(())
-        })?;
-    out.flush()?;
+            Outcome::Unreadable(e) => goshawk_engine::ScanLine::unreadable(index, e.to_string()),
+        };
+        sink.write(&line)?;
+        if index % BLOCK as u64 == 0 {
+            progress.set_position(index);
+        }
+        Ok(())
+    })?;
     progress.finish_and_clear();
-    let secs = started.elapsed().as_secs_f64();
-    eprintln!(
-        "scanned {total} {} records with {} ({}): {attacks} attack, {} normal, {errors} set aside in {secs:.2}s ({:.0} records/s)",
-        model.kind(),
-        model.kind().model_kind(),
-        model.algorithm(),
-        total - attacks - errors,
-        total as f64 / secs.max(1e-9)
-    );
-    Ok(())
+    sink.finish(&format!("{} records", model.kind()))
 }
 
-/// `goshawk run`: score → alerts CSV (index, score, explanation, then the record's columns).
 pub fn run_alerts(model: &AnomalyModel, inputs: &[String], alerts: &Path) -> Result<()> {
     match model.kind() {
         TableKind::Sessions => alerts_for::<NetSession>(model, inputs, alerts),

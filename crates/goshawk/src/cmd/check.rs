@@ -2,12 +2,12 @@
 
 use anyhow::Result;
 
-use goshawk_core::HttpRequest;
-use goshawk_engine::WebDetector;
-use goshawk_web::Scratch;
+use goshawk_core::{Event, HttpRequest};
+use goshawk_engine::Scratch;
 
 use crate::builtin::load_web_model;
 use crate::cli::CheckArgs;
+use crate::setup::{self, Models};
 
 /// Reads what the user typed as a request: a request line or raw request, a URL or path, or a
 /// bare payload (checked as the value of a query parameter, where payloads usually arrive).
@@ -41,24 +41,32 @@ pub fn request_from_text(text: &str) -> HttpRequest {
 }
 
 pub fn run(args: CheckArgs) -> Result<()> {
-    let detector = WebDetector::new(load_web_model(args.model.as_deref())?);
+    let models = Models {
+        web: Some(load_web_model(args.model.as_deref())?),
+        anomaly: Vec::new(),
+    };
+    let engine = setup::engine(models, &args.decision)?;
     let req = request_from_text(&args.text);
-    let verdict = detector.analyze(0, &req, &mut Scratch::default());
+    let shown = format!("{} {}", req.method, req.url);
+    let line =
+        super::scan::analyze_line(&engine, 0, &Event::Http(req), None, &mut Scratch::default());
     if args.json {
-        outln!("{}", serde_json::to_string(&verdict)?);
+        outln!("{}", serde_json::to_string(&line)?);
         return Ok(());
     }
-    let score = verdict.score.unwrap_or(0.0);
-    if verdict.is_attack() {
-        outln!(
-            "ATTACK  score {score:.3}  type {}",
-            verdict.attack_type.as_deref().unwrap_or("unknown")
-        );
+    let score = line.score.unwrap_or(0.0);
+    let action = line.action.map(|a| a.to_string()).unwrap_or_default();
+    if line.is_attack() {
+        let kind = line
+            .attack_type
+            .as_ref()
+            .map_or("unknown".to_string(), |t| t.to_string());
+        outln!("ATTACK  score {score:.3}  type {kind}  action {action}");
     } else {
-        outln!("NORMAL  score {score:.3}");
+        outln!("NORMAL  score {score:.3}  action {action}");
     }
-    outln!("  request: {} {}", req.method, req.url);
-    for reason in &verdict.explanation {
+    outln!("  request: {shown}");
+    for reason in &line.explanation {
         outln!("  - {reason}");
     }
     Ok(())

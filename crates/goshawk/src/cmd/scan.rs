@@ -1,22 +1,25 @@
-//! `goshawk scan`: every request of every input, in order, one JSON line each.
+//! `goshawk scan`: every record of every input, in order, one JSON line each, through the whole
+//! pipeline (validate → detect → decide); `--alerts` also writes the alert-worthy ones to a file.
 //!
-//! Records are read sequentially in blocks, scored in parallel (rayon keeps the block's order),
+//! Records are read sequentially in blocks, analysed in parallel (rayon keeps the block's order),
 //! and written in order, so memory stays bounded by the block size whatever the input size.
 
 use std::io::Write;
+use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
 use rayon::prelude::*;
 
-use goshawk_engine::{Verdict, WebDetector};
-use goshawk_web::Scratch;
+use goshawk_core::Event;
+use goshawk_engine::{Engine, ScanLine, Scratch};
 
 use crate::builtin::load_web_model;
 use crate::cli::ScanArgs;
 use crate::inputs::{open_http, HttpItem};
+use crate::setup::{self, Models};
 
-/// Records scored per parallel block.
+/// Records analysed per parallel block.
 const BLOCK: usize = 8192;
 
 pub fn run(args: ScanArgs) -> Result<()> {
@@ -31,56 +34,194 @@ pub fn run(args: ScanArgs) -> Result<()> {
             return super::anomaly::scan(&args);
         }
     }
-    let detector = WebDetector::new(load_web_model(args.model.as_deref())?);
+    let models = Models {
+        web: Some(load_web_model(args.model.as_deref())?),
+        anomaly: Vec::new(),
+    };
+    let engine = setup::engine(models, &args.decision)?;
     // Open every input first, so a missing file fails before any output.
     let mut readers = Vec::new();
     for input in &args.inputs {
         readers.push(open_http(input, args.format)?);
     }
-    let started = Instant::now();
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let mut sink = ScanSink::new(args.alerts.as_deref())?;
     let progress = super::spinner("scanning");
-    let (mut total, mut attacks, mut errors) = (0u64, 0u64, 0u64);
     let mut block: Vec<HttpItem> = Vec::with_capacity(BLOCK);
-    let mut line = Vec::with_capacity(512);
     for reader in readers {
         let mut reader = reader.peekable();
         while reader.peek().is_some() {
             block.clear();
             block.extend(reader.by_ref().take(BLOCK));
-            let base = total;
-            let verdicts: Vec<Verdict> = block
-                .par_iter()
+            let base = sink.total;
+            let lines: Vec<ScanLine> = block
+                .par_drain(..)
                 .enumerate()
                 .map_init(Scratch::default, |scratch, (i, item)| {
                     let index = base + i as u64;
                     match item {
-                        Ok(record) => detector.analyze(index, &record.request, scratch),
-                        Err(e) => Verdict::unreadable(index, e.to_string()),
+                        Ok(record) => analyze_line(
+                            &engine,
+                            index,
+                            &Event::Http(record.request),
+                            Some(&record.raw),
+                            scratch,
+                        ),
+                        Err(e) => ScanLine::unreadable(index, e.to_string()),
                     }
                 })
                 .collect();
-            for v in &verdicts {
-                line.clear();
-                serde_json::to_writer(&mut line, v)?;
-                line.push(b'\n');
-                out.write_all(&line)?;
-                attacks += v.is_attack() as u64;
-                errors += v.error.is_some() as u64;
+            for line in &lines {
+                sink.write(line)?;
             }
-            total += verdicts.len() as u64;
-            progress.set_position(total);
+            progress.set_position(sink.total);
         }
     }
-    out.flush()?;
     progress.finish_and_clear();
-    let secs = started.elapsed().as_secs_f64();
-    eprintln!(
-        "scanned {total} requests: {attacks} attack, {} normal, {errors} unreadable ({:.1}% attack) in {secs:.2}s ({:.0} requests/s)",
-        total - attacks - errors,
-        if total > 0 { 100.0 * attacks as f64 / total as f64 } else { 0.0 },
-        total as f64 / secs.max(1e-9)
-    );
-    Ok(())
+    sink.finish("requests")
+}
+
+/// The pipeline for one event, as its output line (a refused event keeps its line, with why).
+pub fn analyze_line(
+    engine: &Engine,
+    index: u64,
+    event: &Event,
+    raw_line: Option<&str>,
+    scratch: &mut Scratch,
+) -> ScanLine {
+    match engine.analyze(event, raw_line, scratch) {
+        Ok(verdict) => ScanLine::from_verdict(index, verdict),
+        Err(invalid) => ScanLine::unreadable(index, format!("record {index}: {invalid}")),
+    }
+}
+
+/// Where scan lines go: stdout, the alerts file, and the counts for the summary.
+pub struct ScanSink {
+    out: std::io::BufWriter<std::io::StdoutLock<'static>>,
+    alerts: Option<AlertFile>,
+    buf: Vec<u8>,
+    pub total: u64,
+    attacks: u64,
+    alerted: u64,
+    errors: u64,
+    started: Instant,
+}
+
+enum AlertFile {
+    Jsonl(std::io::BufWriter<std::fs::File>),
+    Csv(csv::Writer<std::io::BufWriter<std::fs::File>>),
+}
+
+impl ScanSink {
+    pub fn new(alerts: Option<&Path>) -> Result<ScanSink> {
+        let alerts = match alerts {
+            None => None,
+            Some(path) => {
+                let file = std::fs::File::create(path)
+                    .with_context(|| format!("creating {}", path.display()))?;
+                let file = std::io::BufWriter::new(file);
+                let is_csv = path
+                    .extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+                Some(if is_csv {
+                    let mut w = csv::Writer::from_writer(file);
+                    w.write_record(ALERT_CSV_COLUMNS)?;
+                    AlertFile::Csv(w)
+                } else {
+                    AlertFile::Jsonl(file)
+                })
+            }
+        };
+        Ok(ScanSink {
+            out: std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock()),
+            alerts,
+            buf: Vec::with_capacity(1024),
+            total: 0,
+            attacks: 0,
+            alerted: 0,
+            errors: 0,
+            started: Instant::now(),
+        })
+    }
+
+    pub fn write(&mut self, line: &ScanLine) -> Result<()> {
+        self.buf.clear();
+        serde_json::to_writer(&mut self.buf, line)?;
+        self.buf.push(b'\n');
+        self.out.write_all(&self.buf)?;
+        self.total += 1;
+        self.attacks += u64::from(line.is_attack());
+        self.errors += u64::from(line.error.is_some());
+        if line.action.is_some_and(|a| a.is_alert()) {
+            self.alerted += 1;
+            match &mut self.alerts {
+                None => {}
+                Some(AlertFile::Jsonl(w)) => w.write_all(&self.buf)?,
+                Some(AlertFile::Csv(w)) => w.write_record(alert_csv_row(line))?,
+            }
+        }
+        Ok(())
+    }
+
+    pub fn finish(mut self, what: &str) -> Result<()> {
+        self.out.flush()?;
+        match &mut self.alerts {
+            None => {}
+            Some(AlertFile::Jsonl(w)) => w.flush()?,
+            Some(AlertFile::Csv(w)) => w.flush()?,
+        }
+        let secs = self.started.elapsed().as_secs_f64();
+        let total = self.total;
+        eprintln!(
+            "scanned {total} {what}: {} attack, {} normal, {} set aside as unreadable or invalid ({:.1}% attack), {} alert or block, in {secs:.2}s ({:.0} {what}/s)",
+            self.attacks,
+            total - self.attacks - self.errors,
+            self.errors,
+            if total > 0 { 100.0 * self.attacks as f64 / total as f64 } else { 0.0 },
+            self.alerted,
+            total as f64 / secs.max(1e-9)
+        );
+        Ok(())
+    }
+}
+
+const ALERT_CSV_COLUMNS: [&str; 9] = [
+    "index",
+    "trace_id",
+    "action",
+    "score",
+    "confidence",
+    "attack_type",
+    "rules",
+    "techniques",
+    "explanation",
+];
+
+fn alert_csv_row(line: &ScanLine) -> [String; 9] {
+    let rules: Vec<&str> = line
+        .findings
+        .iter()
+        .filter_map(|f| f.rule_id.as_deref())
+        .collect();
+    let mut techniques: Vec<&str> = line
+        .findings
+        .iter()
+        .flat_map(|f| f.labels.iter().map(String::as_str))
+        .filter(|l| l.starts_with('T'))
+        .collect();
+    techniques.sort_unstable();
+    techniques.dedup();
+    [
+        line.index.to_string(),
+        line.trace_id.clone().unwrap_or_default(),
+        line.action.map(|a| a.to_string()).unwrap_or_default(),
+        line.score.map(|s| s.to_string()).unwrap_or_default(),
+        line.confidence.map(|s| s.to_string()).unwrap_or_default(),
+        line.attack_type
+            .as_ref()
+            .map(|t| t.to_string())
+            .unwrap_or_default(),
+        rules.join(" "),
+        techniques.join(" "),
+        line.explanation.join("; "),
+    ]
 }

@@ -1,0 +1,15 @@
+//! Rule detectors as the engine sees them: anything that, given an event (and the line it was
+//! logged as), says which rules match. The Sigma rule set implements it; the engine weights each
+//! hit by the decision policy, so a matcher only reports what matched.
+
+use goshawk_core::{Event, Finding};
+
+/// Matches rules against events.
+pub trait RuleMatcher: Send + Sync {
+    /// Appends one finding per matching rule, with `rule_id`, `title`, `level`, `tags`, labels
+    /// (ATT&CK techniques, STRIDE) and the matched fields as evidence. The score is set by the
+    /// engine from the policy.
+    fn matches(&self, event: &Event, raw_line: Option<&str>, out: &mut Vec<Finding>);
+    /// How many rules are loaded (for `/info` and the dashboard).
+    fn rule_count(&self) -> usize;
+}
