@@ -1,0 +1,436 @@
+//! goshawk events seen through Sigma field names. A [`SigmaView`] borrows the event and
+//! answers the engine's field look-ups by name with no copying (built once per event on the
+//! hot path: a few slice splits, no allocation for HTTP events that come with their log line).
+//!
+//! HTTP: values are as logged (never decoded), and the URI fields follow SigmaHQ's web rules,
+//! which put path fragments in `cs-uri-query`: `cs-uri-query`, `c-uri`, `cs-uri` are the whole
+//! request target, path and query. Keyword (fieldless) rules match the original log line.
+
+use std::borrow::Cow;
+
+use goshawk_core::{Event, HttpRequest, IotReading, NetSession, ZeekConn};
+use rsigma_eval::event::{Event as SigmaEvent, EventValue};
+use serde_json::{Map, Value};
+
+/// One goshawk event as a Sigma event.
+pub(crate) struct SigmaView<'a> {
+    fields: Fields<'a>,
+    /// What keyword rules search: the original log line when known.
+    keyword_text: Option<Cow<'a, str>>,
+}
+
+enum Fields<'a> {
+    Web(WebFields<'a>),
+    Zeek(ZeekFields<'a>),
+    Session(&'a NetSession),
+    Iot(&'a IotReading),
+}
+
+struct WebFields<'a> {
+    request: &'a HttpRequest,
+    path: &'a str,
+    query: Option<&'a str>,
+    extension: Option<&'a str>,
+    user_agent: Option<&'a str>,
+    referer: Option<&'a str>,
+    host: Option<&'a str>,
+    cookie: Option<&'a str>,
+    content_type: Option<&'a str>,
+}
+
+struct ZeekFields<'a> {
+    conn: &'a ZeekConn,
+    orig_h: String,
+    resp_h: String,
+}
+
+impl<'a> SigmaView<'a> {
+    pub(crate) fn new(event: &'a Event, raw_line: Option<&'a str>) -> Self {
+        match event {
+            Event::Http(request) => {
+                let fields = web_fields(request);
+                let keyword_text = Some(match raw_line {
+                    Some(line) => Cow::Borrowed(line),
+                    None => Cow::Owned(combined_line(request)),
+                });
+                SigmaView {
+                    fields: Fields::Web(fields),
+                    keyword_text,
+                }
+            }
+            Event::Zeek(conn) => SigmaView {
+                fields: Fields::Zeek(ZeekFields {
+                    conn,
+                    orig_h: conn.orig_h.to_string(),
+                    resp_h: conn.resp_h.to_string(),
+                }),
+                keyword_text: raw_line.map(Cow::Borrowed),
+            },
+            Event::Sessions(session) => SigmaView {
+                fields: Fields::Session(session),
+                keyword_text: raw_line.map(Cow::Borrowed),
+            },
+            Event::Iot(reading) => SigmaView {
+                fields: Fields::Iot(reading),
+                keyword_text: raw_line.map(Cow::Borrowed),
+            },
+        }
+    }
+
+    /// Calls `visit` with every (field, value) the event has, in the class's field order.
+    fn for_each_field(&self, visit: &mut dyn FnMut(&str, EventValue<'_>)) {
+        let names: &[&str] = match &self.fields {
+            Fields::Web(_) => crate::source::WEB_FIELDS,
+            Fields::Zeek(_) => crate::source::ZEEK_CONN_FIELDS,
+            Fields::Session(_) => crate::source::SESSION_FIELDS,
+            Fields::Iot(_) => crate::source::IOT_FIELDS,
+        };
+        for name in names {
+            if let Some(value) = self.get_field(name) {
+                visit(name, value);
+            }
+        }
+    }
+}
+
+fn web_fields(request: &HttpRequest) -> WebFields<'_> {
+    let url = request.url.as_str();
+    let (path, query) = match url.find('?') {
+        Some(i) => (&url[..i], Some(&url[i + 1..])),
+        None => (url, None),
+    };
+    let last_segment = path.rsplit('/').next().unwrap_or(path);
+    let extension = last_segment
+        .rfind('.')
+        .map(|i| &last_segment[i + 1..])
+        .filter(|e| !e.is_empty());
+    let mut fields = WebFields {
+        request,
+        path,
+        query,
+        extension,
+        user_agent: None,
+        referer: None,
+        host: None,
+        cookie: None,
+        content_type: None,
+    };
+    for (name, value) in &request.headers {
+        let slot = if name.eq_ignore_ascii_case("user-agent") {
+            &mut fields.user_agent
+        } else if name.eq_ignore_ascii_case("referer") {
+            &mut fields.referer
+        } else if name.eq_ignore_ascii_case("host") {
+            &mut fields.host
+        } else if name.eq_ignore_ascii_case("cookie") {
+            &mut fields.cookie
+        } else if name.eq_ignore_ascii_case("content-type") {
+            &mut fields.content_type
+        } else {
+            continue;
+        };
+        if slot.is_none() {
+            *slot = Some(value.as_str());
+        }
+    }
+    fields
+}
+
+/// A combined-log line for a request that came without one, so keyword rules see the same
+/// text they would in an access log.
+pub(crate) fn combined_line(request: &HttpRequest) -> String {
+    let dash = |v: Option<&str>| v.filter(|s| !s.is_empty()).unwrap_or("-").to_string();
+    let method = if request.method.is_empty() {
+        "-"
+    } else {
+        &request.method
+    };
+    let request_line = match &request.version {
+        Some(version) => format!("{method} {} {version}", request.url),
+        None => format!("{method} {}", request.url),
+    };
+    format!(
+        "{} - {} [{}] \"{}\" {} {} \"{}\" \"{}\"",
+        dash(request.client_ip.as_deref()),
+        dash(request.user.as_deref()),
+        dash(request.timestamp.as_deref()),
+        request_line,
+        request.status.map_or("-".to_string(), |s| s.to_string()),
+        request.bytes.map_or("-".to_string(), |b| b.to_string()),
+        dash(request.header("referer")),
+        dash(request.header("user-agent")),
+    )
+}
+
+fn text(s: &str) -> EventValue<'_> {
+    EventValue::Str(Cow::Borrowed(s))
+}
+
+fn opt_text(s: Option<&str>) -> Option<EventValue<'_>> {
+    s.map(text)
+}
+
+fn uint(n: u64) -> EventValue<'static> {
+    i64::try_from(n).map_or(EventValue::Float(n as f64), EventValue::Int)
+}
+
+impl WebFields<'_> {
+    fn get(&self, name: &str) -> Option<EventValue<'_>> {
+        let r = self.request;
+        match name {
+            "cs-uri-query" | "c-uri" | "cs-uri" => Some(text(&r.url)),
+            "cs-uri-stem" | "c-uri-path" | "c-uri-stem" => Some(text(self.path)),
+            "c-uri-query" => opt_text(self.query),
+            "c-uri-extension" => opt_text(self.extension),
+            "sc-status" => r.status.map(|s| EventValue::Int(i64::from(s))),
+            "cs-bytes" | "sc-bytes" => r.bytes.map(uint),
+            "cs-referer" | "cs-referrer" => opt_text(self.referer),
+            "c-useragent" | "cs-user-agent" | "cs(User-Agent)" => opt_text(self.user_agent),
+            "cs-method" => (!r.method.is_empty()).then(|| text(&r.method)),
+            "cs-version" => opt_text(r.version.as_deref()),
+            "c-ip" => opt_text(r.client_ip.as_deref()),
+            "cs-username" => opt_text(r.user.as_deref()),
+            "cs-host" => opt_text(self.host),
+            "cs-cookie" => opt_text(self.cookie),
+            "cs-content-type" => opt_text(self.content_type),
+            _ => None,
+        }
+    }
+}
+
+impl ZeekFields<'_> {
+    fn get(&self, name: &str) -> Option<EventValue<'_>> {
+        let c = self.conn;
+        let opt_uint = |v: Option<u64>| v.map(uint);
+        match name {
+            "ts" => Some(EventValue::Float(c.ts)),
+            "uid" => Some(text(&c.uid)),
+            "id.orig_h" => Some(text(&self.orig_h)),
+            "id.orig_p" => Some(EventValue::Int(i64::from(c.orig_p))),
+            "id.resp_h" => Some(text(&self.resp_h)),
+            "id.resp_p" => Some(EventValue::Int(i64::from(c.resp_p))),
+            "proto" => Some(text(&c.proto)),
+            "service" => opt_text(c.service.as_deref()),
+            "duration" => c.duration.map(EventValue::Float),
+            "orig_bytes" => opt_uint(c.orig_bytes),
+            "resp_bytes" => opt_uint(c.resp_bytes),
+            "conn_state" => opt_text(c.conn_state.as_deref()),
+            "local_orig" => c.local_orig.map(EventValue::Bool),
+            "local_resp" => c.local_resp.map(EventValue::Bool),
+            "missed_bytes" => opt_uint(c.missed_bytes),
+            "history" => opt_text(c.history.as_deref()),
+            "orig_pkts" => opt_uint(c.orig_pkts),
+            "orig_ip_bytes" => opt_uint(c.orig_ip_bytes),
+            "resp_pkts" => opt_uint(c.resp_pkts),
+            "resp_ip_bytes" => opt_uint(c.resp_ip_bytes),
+            "tunnel_parents" => (!c.tunnel_parents.is_empty())
+                .then(|| EventValue::Array(c.tunnel_parents.iter().map(|s| text(s)).collect())),
+            "ip_proto" => opt_uint(c.ip_proto),
+            "orig_l2_addr" => opt_text(c.orig_l2_addr.as_deref()),
+            "resp_l2_addr" => opt_text(c.resp_l2_addr.as_deref()),
+            "vlan" => opt_uint(c.vlan),
+            "inner_vlan" => opt_uint(c.inner_vlan),
+            "community_id" => opt_text(c.community_id.as_deref()),
+            _ => None,
+        }
+    }
+}
+
+fn session_field<'a>(s: &'a NetSession, name: &str) -> Option<EventValue<'a>> {
+    match name {
+        "session_id" => (!s.session_id.is_empty()).then(|| text(&s.session_id)),
+        "network_packet_size" => Some(EventValue::Int(i64::from(s.network_packet_size))),
+        "protocol_type" => Some(text(&s.protocol_type)),
+        "login_attempts" => Some(EventValue::Int(i64::from(s.login_attempts))),
+        "session_duration" => Some(EventValue::Float(s.session_duration)),
+        "encryption_used" => Some(text(&s.encryption_used)),
+        "ip_reputation_score" => Some(EventValue::Float(s.ip_reputation_score)),
+        "failed_logins" => Some(EventValue::Int(i64::from(s.failed_logins))),
+        "browser_type" => Some(text(&s.browser_type)),
+        "unusual_time_access" => Some(EventValue::Bool(s.unusual_time_access)),
+        _ => None,
+    }
+}
+
+fn iot_field<'a>(r: &'a IotReading, name: &str) -> Option<EventValue<'a>> {
+    match name {
+        "timestamp" => Some(text(&r.timestamp)),
+        "device_id" => Some(text(&r.device_id)),
+        "device_type" => Some(text(&r.device_type)),
+        "cpu_usage" => Some(EventValue::Float(r.cpu_usage)),
+        "memory_usage" => Some(EventValue::Float(r.memory_usage)),
+        "network_in_kb" => Some(EventValue::Float(r.network_in_kb)),
+        "network_out_kb" => Some(EventValue::Float(r.network_out_kb)),
+        "packet_rate" => Some(EventValue::Float(r.packet_rate)),
+        "avg_response_time_ms" => Some(EventValue::Float(r.avg_response_time_ms)),
+        "service_access_count" => Some(EventValue::Int(i64::from(r.service_access_count))),
+        "failed_auth_attempts" => Some(EventValue::Int(i64::from(r.failed_auth_attempts))),
+        "is_encrypted" => Some(EventValue::Bool(r.is_encrypted)),
+        "geo_location_variation" => Some(EventValue::Float(r.geo_location_variation)),
+        _ => None,
+    }
+}
+
+impl SigmaEvent for SigmaView<'_> {
+    fn get_field(&self, path: &str) -> Option<EventValue<'_>> {
+        match &self.fields {
+            Fields::Web(w) => w.get(path),
+            Fields::Zeek(z) => z.get(path),
+            Fields::Session(s) => session_field(s, path),
+            Fields::Iot(r) => iot_field(r, path),
+        }
+    }
+
+    fn any_string_value(&self, pred: &dyn Fn(&str) -> bool) -> bool {
+        let mut found = false;
+        self.visit_string_values(&mut |s| found = found || pred(s));
+        found
+    }
+
+    fn all_string_values(&self) -> Vec<Cow<'_, str>> {
+        let mut out = Vec::new();
+        self.visit_string_values(&mut |s| out.push(Cow::Owned(s.to_string())));
+        out
+    }
+
+    fn visit_string_values(&self, visit: &mut dyn FnMut(&str)) {
+        if let Some(line) = &self.keyword_text {
+            visit(line);
+            return;
+        }
+        self.for_each_field(&mut |_, value| {
+            if let EventValue::Str(s) = value {
+                visit(&s);
+            }
+        });
+    }
+
+    fn to_json(&self) -> Value {
+        let mut map = Map::new();
+        self.for_each_field(&mut |name, value| {
+            map.insert(name.to_string(), value.to_json());
+        });
+        Value::Object(map)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request() -> HttpRequest {
+        HttpRequest {
+            method: "GET".into(),
+            url: "/shop/item.php?id=1%27&x=../etc".into(),
+            version: Some("HTTP/1.1".into()),
+            headers: vec![
+                ("Host".into(), "shop.example".into()),
+                ("User-Agent".into(), "sqlmap/1.7".into()),
+            ],
+            client_ip: Some("10.0.0.9".into()),
+            status: Some(404),
+            bytes: Some(512),
+            ..Default::default()
+        }
+    }
+
+    fn field(view: &SigmaView<'_>, name: &str) -> Option<Value> {
+        view.get_field(name).map(|v| v.to_json())
+    }
+
+    #[test]
+    fn http_fields_are_the_logged_values_under_sigma_names() {
+        let event = Event::Http(request());
+        let view = SigmaView::new(&event, None);
+        let uri = Value::from("/shop/item.php?id=1%27&x=../etc");
+        for name in ["cs-uri-query", "c-uri", "cs-uri"] {
+            assert_eq!(field(&view, name), Some(uri.clone()), "{name}");
+        }
+        for name in ["cs-uri-stem", "c-uri-path"] {
+            assert_eq!(field(&view, name), Some("/shop/item.php".into()), "{name}");
+        }
+        assert_eq!(field(&view, "c-uri-query"), Some("id=1%27&x=../etc".into()));
+        assert_eq!(field(&view, "c-uri-extension"), Some("php".into()));
+        assert_eq!(field(&view, "sc-status"), Some(404.into()));
+        assert_eq!(field(&view, "cs-bytes"), Some(512.into()));
+        for name in ["c-useragent", "cs-user-agent", "cs(User-Agent)"] {
+            assert_eq!(field(&view, name), Some("sqlmap/1.7".into()), "{name}");
+        }
+        assert_eq!(field(&view, "cs-method"), Some("GET".into()));
+        assert_eq!(field(&view, "cs-version"), Some("HTTP/1.1".into()));
+        assert_eq!(field(&view, "c-ip"), Some("10.0.0.9".into()));
+        assert_eq!(field(&view, "cs-host"), Some("shop.example".into()));
+        assert_eq!(
+            field(&view, "cs-referer"),
+            None,
+            "absent header = absent field"
+        );
+        assert_eq!(field(&view, "cs-username"), None);
+        assert_eq!(field(&view, "CommandLine"), None);
+        // Without a log line, keywords see a combined-log line built from the request.
+        let mut seen = Vec::new();
+        view.visit_string_values(&mut |s| seen.push(s.to_string()));
+        assert_eq!(
+            seen,
+            vec![
+                "10.0.0.9 - - [-] \"GET /shop/item.php?id=1%27&x=../etc HTTP/1.1\" 404 512 \"-\" \"sqlmap/1.7\""
+            ]
+        );
+    }
+
+    #[test]
+    fn keywords_search_the_raw_line_when_given() {
+        let event = Event::Http(request());
+        let view = SigmaView::new(&event, Some("the original line"));
+        assert!(view.any_string_value(&|s| s == "the original line"));
+        assert!(!view.any_string_value(&|s| s.contains("sqlmap")));
+    }
+
+    #[test]
+    fn extension_needs_a_dot_in_the_last_segment() {
+        let r = HttpRequest::from_target("/a.b/c?x=y.z");
+        let f = web_fields(&r);
+        assert_eq!(f.extension, None);
+        assert_eq!(f.path, "/a.b/c");
+        assert_eq!(f.query, Some("x=y.z"));
+        let r = HttpRequest::from_target("/x/.env");
+        assert_eq!(web_fields(&r).extension, Some("env"));
+    }
+
+    #[test]
+    fn zeek_sessions_and_iot_use_their_own_column_names() {
+        let mut conn = ZeekConn::new(
+            10.5,
+            "C1",
+            ("10.0.0.1".parse().expect("ip"), 5555),
+            ("10.0.0.2".parse().expect("ip"), 445),
+        );
+        conn.orig_bytes = Some(100);
+        let event = Event::Zeek(conn);
+        let view = SigmaView::new(&event, None);
+        assert_eq!(field(&view, "id.resp_p"), Some(445.into()));
+        assert_eq!(field(&view, "id.orig_h"), Some("10.0.0.1".into()));
+        assert_eq!(field(&view, "orig_bytes"), Some(100.into()));
+        assert_eq!(field(&view, "duration"), None);
+
+        let event = Event::Sessions(NetSession {
+            failed_logins: 5,
+            browser_type: "Unknown".into(),
+            unusual_time_access: true,
+            ..Default::default()
+        });
+        let view = SigmaView::new(&event, None);
+        assert_eq!(field(&view, "failed_logins"), Some(5.into()));
+        assert_eq!(field(&view, "browser_type"), Some("Unknown".into()));
+        assert_eq!(field(&view, "unusual_time_access"), Some(true.into()));
+
+        let event = Event::Iot(IotReading {
+            device_type: "camera".into(),
+            failed_auth_attempts: 7,
+            ..Default::default()
+        });
+        let view = SigmaView::new(&event, None);
+        assert_eq!(field(&view, "failed_auth_attempts"), Some(7.into()));
+        assert_eq!(field(&view, "device_type"), Some("camera".into()));
+    }
+}
