@@ -13,3 +13,26 @@ pub trait RuleMatcher: Send + Sync {
     /// How many rules are loaded (for `/info` and the dashboard).
     fn rule_count(&self) -> usize;
 }
+
+impl RuleMatcher for goshawk_rules::RuleSet {
+    fn matches(&self, event: &Event, raw_line: Option<&str>, out: &mut Vec<Finding>) {
+        out.extend(self.evaluate(event, raw_line).iter().map(Finding::from));
+    }
+
+    fn rule_count(&self) -> usize {
+        self.rules().len()
+    }
+}
+
+/// Several rule sets (the shipped packs and a directory of the user's) as one matcher.
+impl<M: RuleMatcher> RuleMatcher for Vec<M> {
+    fn matches(&self, event: &Event, raw_line: Option<&str>, out: &mut Vec<Finding>) {
+        for set in self {
+            set.matches(event, raw_line, out);
+        }
+    }
+
+    fn rule_count(&self) -> usize {
+        self.iter().map(RuleMatcher::rule_count).sum()
+    }
+}

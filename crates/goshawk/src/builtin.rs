@@ -20,14 +20,73 @@ pub fn load_web_model(path: Option<&std::path::Path>) -> Result<WebModel> {
     }
 }
 
+/// The shipped rule packs (`rules/` in the repository), compiled into the binary.
+static RULE_PACKS: include_dir::Dir<'static> =
+    include_dir::include_dir!("$CARGO_MANIFEST_DIR/../../rules");
+
+/// The shipped packs as `(path, yaml)` pairs, `placeholders.yml` files included.
+pub fn rule_pack_sources() -> Vec<(String, String)> {
+    fn walk(dir: &include_dir::Dir<'static>, out: &mut Vec<(String, String)>) {
+        for file in dir.files() {
+            let path = file.path().to_string_lossy().into_owned();
+            let is_yaml = path.ends_with(".yml") || path.ends_with(".yaml");
+            if let (true, Some(text)) = (is_yaml, file.contents_utf8()) {
+                out.push((path, text.to_string()));
+            }
+        }
+        for sub in dir.dirs() {
+            walk(sub, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(&RULE_PACKS, &mut out);
+    out.sort();
+    out
+}
+
 /// The rule sets `--rules` names: directories, `builtin` for the shipped packs, `none` for no
-/// rules. No names means the shipped packs.
+/// rules. No names means the shipped packs. Rules that cannot be evaluated are reported on
+/// stderr (with `goshawk rules check` for the details); they never fail silently.
 pub fn load_rules(
     specs: &[String],
 ) -> Result<Option<std::sync::Arc<dyn goshawk_engine::RuleMatcher>>> {
+    use goshawk_rules::{Placeholders, RuleSet};
     if specs.iter().any(|s| s == "none") {
+        if specs.len() > 1 {
+            anyhow::bail!("--rules none cannot be combined with other rule sets");
+        }
         return Ok(None);
     }
-    // Rules arrive with the Sigma engine (goshawk-rules); until then no rule applies.
-    Ok(None)
+    let builtin = specs.is_empty() || specs.iter().any(|s| s == "builtin");
+    let dirs: Vec<std::path::PathBuf> = specs
+        .iter()
+        .filter(|s| *s != "builtin")
+        .map(std::path::PathBuf::from)
+        .collect();
+    let mut sets = Vec::new();
+    if builtin {
+        sets.push(RuleSet::from_sources(rule_pack_sources()));
+    }
+    if !dirs.is_empty() {
+        sets.push(RuleSet::load(&dirs, &Placeholders::new()).context("loading --rules")?);
+    }
+    let mut loaded = Vec::new();
+    for (rules, report) in sets {
+        report_failures(&report);
+        loaded.push(rules);
+    }
+    Ok(Some(std::sync::Arc::new(loaded)))
+}
+
+fn report_failures(report: &goshawk_rules::LoadReport) {
+    for failure in &report.failed {
+        tracing::warn!("rule {} not loaded: {}", failure.path, failure.reason);
+    }
+    if !report.failed.is_empty() {
+        eprintln!(
+            "goshawk: {} of {} rules could not be loaded (see `goshawk rules check`)",
+            report.failed.len(),
+            report.rules
+        );
+    }
 }
