@@ -25,6 +25,9 @@ Attacks (recall):
 - web_payloads/fsecurify badqueries (URL path+query from scanner/exploit logs, as logged);
 - access_logs/ocatak_scanners acunetix.txt and netsparker.txt (whole scanner sessions: many lines
   are plain crawling, so this is a hit rate, not a recall).
+Simulated (only with --goshawk BIN): `goshawk generate web --rows 50000 --seed 7` (goshawk-sim's
+labelled OWASP traffic, with its evasions: double/triple and %uXXXX encodings, per-character
+hex, mixed case): benign false positives and recall per attack type, URI and URI + body.
 
     python3 bench/web_rules_quality.py [--limit N] [--markdown bench/README-rules.md]
 """
@@ -102,7 +105,7 @@ EXAMPLES = {
 # User agents the scanner rules must catch (the request itself is benign).
 EXAMPLE_USER_AGENTS = {
     "web_scanner_attack_tool_user_agent": ["sqlmap/1.7.2#stable (https://sqlmap.org)", "Mozilla/5.00 (Nikto/2.1.6) (Evasions:None) (Test:000003)", "Mozilla/5.0 (compatible; Nmap Scripting Engine; https://nmap.org/book/nse.html)", "WPScan v3.8.22 (https://wpscan.com/wordpress-security-scanner)"],
-    "web_scanner_user_agent": ["sqlmap/1.7.2#stable (https://sqlmap.org)", "gobuster/3.6"],
+    "web_generic_http_client_user_agent": ["curl/8.5.0", "python-requests/2.31.0", "Wget/1.21.4"],
     "web_jndi_lookup": ["${jndi:ldap://e.vil/a}"],
 }
 
@@ -269,6 +272,40 @@ def engine_agreement(binary, rules_dir, rules, named_sets, hits):
     return len(events), agree, len(events) * len(id_of), diffs, out.stderr.strip()
 
 
+def simulated_traffic_table(binary, rules):
+    out_csv = REPO / "bench" / "out" / "rules_generated.csv"
+    out_csv.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run([binary, "generate", "web", "--rows", "50000", "--seed", "7", "--out", str(out_csv)], check=True, capture_output=True)
+    with open(out_csv, newline="") as f:
+        rows = list(csv.DictReader(f))
+    fp_uri, fp_body, n_benign = defaultdict(int), defaultdict(int), 0
+    recall = defaultdict(lambda: [0, 0, 0])
+    for row in rows:
+        target = row["url"]
+        with_body = target + (("&" if "?" in target else "?") + row["body"] if row["body"] else "")
+        e_uri, e_body = event(row["method"], target), event(row["method"], with_body)
+        hit_uri = [r.name for r in rules if r.match(e_uri)]
+        hit_body = hit_uri + [r.name for r in rules if r.name not in hit_uri and r.match(e_body)]
+        if row["label"] == "normal":
+            n_benign += 1
+            for n in hit_uri:
+                fp_uri[n] += 1
+            for n in hit_body:
+                fp_body[n] += 1
+        else:
+            c = recall[row["attack_type"]]
+            c[0] += 1
+            c[1] += bool(hit_uri)
+            c[2] += bool(hit_body)
+    lines = [f"Simulated traffic (`goshawk generate web --rows 50000 --seed 7`): {n_benign} benign requests; rules hit on the URI: "
+             + (", ".join(f"{k} {v}" for k, v in sorted(fp_uri.items())) or "none")
+             + "; with the body appended: " + (", ".join(f"{k} {v}" for k, v in sorted(fp_body.items())) or "none") + ".",
+             "", "| simulated attack type | requests | hit by any rule (URI) | hit by any rule (URI + body) |", "|---|---|---|---|"]
+    for t, (n, k_uri, k_body) in sorted(recall.items()):
+        lines.append(f"| {t} | {n} | {pct(k_uri, n)} | {pct(k_body, n)} |")
+    return lines
+
+
 def rate(rule, events):
     return sum(1 for e in events if rule.match(e)), len(events)
 
@@ -282,6 +319,7 @@ def main():
     ap.add_argument("--limit", type=int, help="first N items of every source (quick runs)")
     ap.add_argument("--markdown", help="write the tables (with the command) into this file")
     ap.add_argument("--show-fp", type=int, default=0, help="print up to N benign hits per rule")
+    ap.add_argument("--goshawk", metavar="BIN", help="also measure on `BIN generate web --rows 50000 --seed 7` traffic")
     ap.add_argument("--engine-check", metavar="BIN", help="compare every (event, rule) verdict with an independent engine (see engine_agreement)")
     args = ap.parse_args()
 
@@ -375,6 +413,10 @@ def main():
         all_row.append(pct(sum(h), len(h)) + f" ({sum(h)})")
     other = [pct(sum(any_hits(names, k)), len(any_hits(names, k))) for k in ("badqueries", "acunetix", "netsparker")]
     lines.append("| **any rule** | | " + " | ".join(all_row) + " | see next table | " + " | ".join(other) + " |")
+    alerting = [r.name for r in rules if r.level != "informational"]
+    row = [pct(sum(any_hits(alerting, n)), len(any_hits(alerting, n))) + f" ({sum(any_hits(alerting, n))})" for n, _ in benign_sets]
+    other = [pct(sum(any_hits(alerting, k)), len(any_hits(alerting, k))) for k in ("badqueries", "acunetix", "netsparker")]
+    lines.append("| **any rule above informational** | | " + " | ".join(row) + " | | " + " | ".join(other) + " |")
 
     lines.append("")
     k1, k2 = sum(any_hits(names, "CSIC anomalous URI")), sum(any_hits(names, "CSIC anomalous URI+body"))
@@ -415,6 +457,9 @@ def main():
             print("  DIFF " + d, file=sys.stderr)
         if log:
             print("  engine: " + log[-2000:], file=sys.stderr)
+
+    if args.goshawk:
+        lines.extend(["", *simulated_traffic_table(args.goshawk, rules)])
 
     table = "\n".join(lines)
     print(table)
