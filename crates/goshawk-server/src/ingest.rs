@@ -1,0 +1,298 @@
+//! Turns a request body into typed events, or into precise reasons why not. It exists so that
+//! every way a client can get a batch wrong — malformed JSON, too many events, an unknown kind,
+//! a missing or mistyped field, a value out of range — is answered with the event's index and
+//! the field's name, and never reaches the engine.
+
+use goshawk_core::{Event, EventKind, HttpRequest, IotReading, NetSession, ZeekConn};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Why one event of a batch was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct EventError {
+    /// Position of the event in the batch (from 0).
+    pub index: usize,
+    /// The offending field (`kind` when the kind is unknown or cannot be inferred; empty when
+    /// the event is not a JSON object).
+    pub field: String,
+    pub reason: String,
+}
+
+/// Why a batch was rejected as a whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BatchError {
+    /// Not JSON, or not the expected shape (400).
+    Malformed(String),
+    /// More events than allowed (413).
+    TooMany { count: usize, max: usize },
+    /// Some events are invalid (422).
+    Invalid(Vec<EventError>),
+}
+
+#[derive(Deserialize)]
+struct BatchBody {
+    #[serde(default)]
+    events: Option<Vec<Value>>,
+    /// The FastAPI service's name for the same list.
+    #[serde(default)]
+    logs: Option<Vec<Value>>,
+}
+
+/// Parses `{"events": [...]}` (or `{"logs": [...]}`) into at most `max_batch` validated events.
+pub fn parse_batch(body: &[u8], max_batch: usize) -> Result<Vec<Event>, BatchError> {
+    let parsed: BatchBody = serde_json::from_slice(body)
+        .map_err(|e| BatchError::Malformed(format!("request body is not valid JSON: {e}")))?;
+    let values = match (parsed.events, parsed.logs) {
+        (Some(events), None) => events,
+        (None, Some(logs)) => logs,
+        (Some(_), Some(_)) => {
+            return Err(BatchError::Malformed(
+                "give either `events` or `logs`, not both".into(),
+            ))
+        }
+        (None, None) => {
+            return Err(BatchError::Malformed(
+                "expected a JSON object with an `events` array".into(),
+            ))
+        }
+    };
+    if values.len() > max_batch {
+        return Err(BatchError::TooMany {
+            count: values.len(),
+            max: max_batch,
+        });
+    }
+    if values.is_empty() {
+        return Err(BatchError::Invalid(vec![EventError {
+            index: 0,
+            field: "events".into(),
+            reason: "the batch is empty".into(),
+        }]));
+    }
+    let mut events = Vec::with_capacity(values.len());
+    let mut errors = Vec::new();
+    for (index, value) in values.into_iter().enumerate() {
+        match parse_event(value) {
+            Ok(event) => events.push(event),
+            Err((field, reason)) => errors.push(EventError {
+                index,
+                field,
+                reason,
+            }),
+        }
+    }
+    if errors.is_empty() {
+        Ok(events)
+    } else {
+        Err(BatchError::Invalid(errors))
+    }
+}
+
+/// The kind an event without `"kind"` most likely is, from the fields it has.
+pub fn infer_kind(object: &serde_json::Map<String, Value>) -> Option<EventKind> {
+    let has = |k: &str| object.contains_key(k);
+    if has("url") || has("method") {
+        Some(EventKind::Http)
+    } else if has("session_id") || has("network_packet_size") {
+        Some(EventKind::Sessions)
+    } else if has("device_id") || has("cpu_usage") {
+        Some(EventKind::Iot)
+    } else if has("uid") || has("id.orig_h") {
+        Some(EventKind::Zeek)
+    } else {
+        None
+    }
+}
+
+fn parse_event(value: Value) -> Result<Event, (String, String)> {
+    let Value::Object(mut object) = value else {
+        return Err((String::new(), "an event must be a JSON object".into()));
+    };
+    let kind = match object.remove("kind") {
+        Some(Value::String(name)) => name
+            .parse::<EventKind>()
+            .map_err(|reason| ("kind".to_string(), reason))?,
+        Some(other) => {
+            return Err((
+                "kind".into(),
+                format!("expected a string (http, sessions, iot or zeek), got {other}"),
+            ))
+        }
+        None => infer_kind(&object).ok_or_else(|| {
+            (
+                "kind".to_string(),
+                "missing, and the fields match no kind (http: url/method, sessions: \
+                 session_id/network_packet_size, iot: device_id/cpu_usage, zeek: uid/id.orig_h)"
+                    .to_string(),
+            )
+        })?,
+    };
+    if kind == EventKind::Http {
+        headers_object_to_pairs(&mut object);
+    }
+    if kind == EventKind::Iot {
+        // The FastAPI service sends `is_encrypted` as 0/1.
+        if let Some(flag) = object.get_mut("is_encrypted") {
+            if let Some(n) = flag.as_u64().filter(|n| *n <= 1) {
+                *flag = Value::Bool(n == 1);
+            }
+        }
+    }
+    let value = Value::Object(object);
+    let event = match kind {
+        EventKind::Http => Event::Http(typed::<HttpRequest>(value)?),
+        EventKind::Sessions => Event::Sessions(typed::<NetSession>(value)?),
+        EventKind::Iot => Event::Iot(typed::<IotReading>(value)?),
+        EventKind::Zeek => Event::Zeek(typed::<ZeekConn>(value)?),
+    };
+    event
+        .validate()
+        .map_err(|invalid| (invalid.field.to_string(), invalid.reason))?;
+    Ok(event)
+}
+
+/// Accepts `"headers": {"User-Agent": "x"}` as well as the typed `[["User-Agent", "x"]]`.
+fn headers_object_to_pairs(object: &mut serde_json::Map<String, Value>) {
+    if let Some(Value::Object(headers)) = object.get("headers") {
+        let pairs = headers
+            .iter()
+            .map(|(name, value)| {
+                let value = match value {
+                    Value::String(s) => Value::String(s.clone()),
+                    other => Value::String(other.to_string()),
+                };
+                Value::Array(vec![Value::String(name.clone()), value])
+            })
+            .collect();
+        object.insert("headers".into(), Value::Array(pairs));
+    }
+}
+
+/// Deserialises one kind's record, naming the field that failed.
+fn typed<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, (String, String)> {
+    serde_path_to_error::deserialize(value).map_err(|err| {
+        let path = err.path().to_string();
+        let message = err.into_inner().to_string();
+        // A missing field is reported at the parent (`.`); its name is in the message.
+        let field = if path == "." {
+            message
+                .split('`')
+                .nth(1)
+                .map(str::to_string)
+                .unwrap_or_default()
+        } else {
+            path
+        };
+        (field, message)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(body: &str) -> Vec<Event> {
+        parse_batch(body.as_bytes(), 100).expect("valid batch")
+    }
+
+    fn invalid(body: &str) -> Vec<EventError> {
+        match parse_batch(body.as_bytes(), 100) {
+            Err(BatchError::Invalid(errors)) => errors,
+            other => panic!("expected invalid events, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn kinds_are_taken_or_inferred_from_fields() {
+        let events = ok(r#"{"events":[
+            {"kind":"http","method":"GET","url":"/a","headers":{"User-Agent":"curl"}},
+            {"url":"/b?q=1"},
+            {"session_id":"S1","network_packet_size":500,"protocol_type":"TCP","login_attempts":1,
+             "session_duration":2.5,"encryption_used":"AES","ip_reputation_score":0.5,
+             "failed_logins":0,"browser_type":"Chrome","unusual_time_access":false},
+            {"uid":"C1","ts":1.0,"id.orig_h":"10.0.0.1","id.orig_p":1,"id.resp_h":"10.0.0.2",
+             "id.resp_p":80,"proto":"tcp"}
+        ]}"#);
+        let kinds: Vec<EventKind> = events.iter().map(Event::kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                EventKind::Http,
+                EventKind::Http,
+                EventKind::Sessions,
+                EventKind::Zeek
+            ]
+        );
+        let Event::Http(first) = &events[0] else {
+            panic!("http")
+        };
+        assert_eq!(first.header("user-agent"), Some("curl"));
+    }
+
+    #[test]
+    fn the_fastapi_logs_body_with_iot_readings_is_accepted() {
+        let events = ok(
+            r#"{"logs":[{"timestamp":"2025-01-20 12:00:00","device_id":"thermostat_001",
+            "device_type":"thermostat","cpu_usage":75.5,"memory_usage":60.2,"network_in_kb":150,
+            "network_out_kb":300,"packet_rate":450,"avg_response_time_ms":250.0,
+            "service_access_count":5,"failed_auth_attempts":2,"is_encrypted":1,
+            "geo_location_variation":5.5}]}"#,
+        );
+        let Event::Iot(reading) = &events[0] else {
+            panic!("iot")
+        };
+        assert!(reading.is_encrypted);
+        assert_eq!(reading.device_id, "thermostat_001");
+    }
+
+    #[test]
+    fn each_bad_event_is_reported_with_index_and_field() {
+        let errors = invalid(
+            r#"{"events":[
+            {"url":"/fine"},
+            {"kind":"iot","device_id":"d","cpu_usage":"high"},
+            {"kind":"sessions","session_id":"S","network_packet_size":1,"protocol_type":"TCP",
+             "login_attempts":1,"session_duration":-4,"encryption_used":"AES",
+             "ip_reputation_score":0.5,"failed_logins":0,"browser_type":"x","unusual_time_access":false},
+            {"kind":"carrier-pigeon"},
+            {"hello":"world"},
+            42
+        ]}"#,
+        );
+        let got: Vec<(usize, &str)> = errors.iter().map(|e| (e.index, e.field.as_str())).collect();
+        assert_eq!(
+            got,
+            [
+                (1, "cpu_usage"),
+                (2, "session_duration"),
+                (3, "kind"),
+                (4, "kind"),
+                (5, "")
+            ]
+        );
+        assert!(errors[1].reason.contains("negative"), "{:?}", errors[1]);
+    }
+
+    #[test]
+    fn a_missing_field_is_named() {
+        let errors = invalid(r#"{"events":[{"kind":"zeek","uid":"C1"}]}"#);
+        assert_eq!(errors[0].field, "ts");
+    }
+
+    #[test]
+    fn malformed_oversized_and_empty_batches_are_told_apart() {
+        assert!(matches!(
+            parse_batch(b"{not json", 10),
+            Err(BatchError::Malformed(_))
+        ));
+        assert!(matches!(
+            parse_batch(b"[1,2]", 10),
+            Err(BatchError::Malformed(_))
+        ));
+        assert_eq!(
+            parse_batch(br#"{"events":[{"url":"/"},{"url":"/"},{"url":"/"}]}"#, 2),
+            Err(BatchError::TooMany { count: 3, max: 2 })
+        );
+        assert_eq!(invalid(r#"{"events":[]}"#)[0].field, "events");
+    }
+}

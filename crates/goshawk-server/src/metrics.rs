@@ -1,0 +1,178 @@
+//! Prometheus metrics: what `GET /metrics` exposes for an operator's scraper (events and alerts
+//! by kind, action and attack type; request latency per route; score distribution; model
+//! versions; dropped work). Counters on the hot path are pre-resolved handles indexed by kind
+//! and action, so a request adds to them without hashing label strings.
+
+use goshawk_core::{Action, EventKind};
+use prometheus::{
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
+    IntGaugeVec, Opts, Registry, TextEncoder,
+};
+
+/// Event kinds in a fixed order, for indexing the pre-resolved counters.
+pub const KINDS: [EventKind; 4] = [
+    EventKind::Http,
+    EventKind::Sessions,
+    EventKind::Iot,
+    EventKind::Zeek,
+];
+
+pub fn kind_index(kind: EventKind) -> usize {
+    match kind {
+        EventKind::Http => 0,
+        EventKind::Sessions => 1,
+        EventKind::Iot => 2,
+        EventKind::Zeek => 3,
+    }
+}
+
+pub fn action_index(action: Action) -> usize {
+    match action {
+        Action::Monitor => 0,
+        Action::Investigate => 1,
+        Action::Alert => 2,
+        Action::Block => 3,
+    }
+}
+
+/// Every metric the server keeps.
+pub struct Metrics {
+    registry: Registry,
+    /// `goshawk_events_total{kind, action}`, indexed `[kind][action]`.
+    pub events: [[IntCounter; 4]; 4],
+    /// `goshawk_alerts_total{kind, action, attack_type}`.
+    pub alerts: IntCounterVec,
+    pub invalid_events: IntCounter,
+    pub request_seconds: HistogramVec,
+    pub scores: Histogram,
+    pub alerts_not_stored: IntCounter,
+    pub store_errors: IntCounter,
+    pub sse_skipped: IntCounter,
+    pub sse_clients: IntGauge,
+    pub model_info: IntGaugeVec,
+    pub uptime_seconds: IntGauge,
+}
+
+impl Metrics {
+    pub fn new() -> Result<Metrics, prometheus::Error> {
+        let registry = Registry::new();
+        let events_vec = IntCounterVec::new(
+            Opts::new(
+                "goshawk_events_total",
+                "Events analysed, by kind and action",
+            ),
+            &["kind", "action"],
+        )?;
+        registry.register(Box::new(events_vec.clone()))?;
+        let events = KINDS.map(|kind| {
+            Action::ALL
+                .map(|action| events_vec.with_label_values(&[kind.as_str(), action.as_str()]))
+        });
+        let alerts = IntCounterVec::new(
+            Opts::new(
+                "goshawk_alerts_total",
+                "Alerts raised (action alert or block), by kind, action and attack type",
+            ),
+            &["kind", "action", "attack_type"],
+        )?;
+        registry.register(Box::new(alerts.clone()))?;
+        let invalid_events = IntCounter::new(
+            "goshawk_invalid_events_total",
+            "Events rejected by validation (422)",
+        )?;
+        registry.register(Box::new(invalid_events.clone()))?;
+        let request_seconds = HistogramVec::new(
+            HistogramOpts::new(
+                "goshawk_request_duration_seconds",
+                "Time to answer an HTTP request, by route",
+            )
+            .buckets(vec![
+                0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+                1.0, 2.5, 10.0,
+            ]),
+            &["route"],
+        )?;
+        registry.register(Box::new(request_seconds.clone()))?;
+        let scores = Histogram::with_opts(
+            HistogramOpts::new("goshawk_event_score", "Verdict scores of analysed events")
+                .buckets(vec![0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]),
+        )?;
+        registry.register(Box::new(scores.clone()))?;
+        let alerts_not_stored = IntCounter::new(
+            "goshawk_alerts_not_stored_total",
+            "Alerts dropped because the store writer's queue was full",
+        )?;
+        registry.register(Box::new(alerts_not_stored.clone()))?;
+        let store_errors = IntCounter::new(
+            "goshawk_store_errors_total",
+            "Failed writes to the alert store or JSON Lines sink",
+        )?;
+        registry.register(Box::new(store_errors.clone()))?;
+        let sse_skipped = IntCounter::new(
+            "goshawk_sse_skipped_total",
+            "Live-feed messages a slow SSE client skipped",
+        )?;
+        registry.register(Box::new(sse_skipped.clone()))?;
+        let sse_clients = IntGauge::new("goshawk_sse_clients", "Connected SSE clients")?;
+        registry.register(Box::new(sse_clients.clone()))?;
+        let model_info = IntGaugeVec::new(
+            Opts::new(
+                "goshawk_model_info",
+                "Loaded models (value 1), by kind and version",
+            ),
+            &["kind", "version"],
+        )?;
+        registry.register(Box::new(model_info.clone()))?;
+        let uptime_seconds = IntGauge::new("goshawk_uptime_seconds", "Seconds since start")?;
+        registry.register(Box::new(uptime_seconds.clone()))?;
+        Ok(Metrics {
+            registry,
+            events,
+            alerts,
+            invalid_events,
+            request_seconds,
+            scores,
+            alerts_not_stored,
+            store_errors,
+            sse_skipped,
+            sse_clients,
+            model_info,
+            uptime_seconds,
+        })
+    }
+
+    /// Sets the model gauges from `Analyzer::info()`'s `models` list.
+    pub fn set_models(&self, info: &serde_json::Value) {
+        self.model_info.reset();
+        let Some(models) = info.get("models").and_then(|m| m.as_array()) else {
+            return;
+        };
+        for model in models {
+            let field = |name: &str| {
+                model
+                    .get(name)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("unknown")
+                    .to_string()
+            };
+            let version = match model.get("version").and_then(|v| v.as_str()) {
+                Some(v) => v.to_string(),
+                None => field("checksum"),
+            };
+            self.model_info
+                .with_label_values(&[field("kind").as_str(), version.as_str()])
+                .set(1);
+        }
+    }
+
+    /// The Prometheus text exposition of every metric.
+    pub fn render(&self) -> String {
+        let mut out = Vec::with_capacity(16 * 1024);
+        // Encoding into a Vec cannot fail on I/O; a metric family the encoder rejects would be
+        // a programming error, and an empty answer is better than a panic.
+        if let Err(err) = TextEncoder::new().encode(&self.registry.gather(), &mut out) {
+            tracing::warn!("cannot encode metrics: {err}");
+        }
+        String::from_utf8(out).unwrap_or_default()
+    }
+}
