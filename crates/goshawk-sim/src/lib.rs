@@ -9,8 +9,13 @@
 //! with one slot overwritten by a payload from a combinatorial grammar ([`attacks`]). Escaping is
 //! chosen per request independently of the label, and only attacks carry evasions ([`encode`]),
 //! so neither the endpoint, the headers nor "is it percent-encoded" gives the label away.
+//!
+//! [`bank::BankSimulator`] reuses those grammars for the simulated bank of the live demo and
+//! the end-to-end evaluation: customers' sessions over time with attack campaigns as bursts,
+//! each event with its ground truth.
 
 mod attacks;
+pub mod bank;
 mod draft;
 mod encode;
 mod normal;

@@ -513,7 +513,7 @@ pub(crate) fn jndi(rng: &mut Rng8, slot: &SlotContext) -> String {
 
 // ---- sensitive resources ----------------------------------------------------------------------
 
-const SENSITIVE_FILES: &[&str] = &[
+pub(crate) const SENSITIVE_FILES: &[&str] = &[
     ".git/config",
     ".git/HEAD",
     ".git/index",

@@ -10,6 +10,8 @@ mod injection;
 mod location;
 mod markup;
 
+pub(crate) use location::SENSITIVE_FILES;
+
 use goshawk_core::AttackType;
 use rand::Rng;
 
@@ -291,6 +293,28 @@ pub(crate) const FAMILIES: &[Family] = &[
         placement: Placement::Whole(location::sensitive_resource),
     },
 ];
+
+/// A payload of `attack`'s grammar for one slot, with the family's evasions applied as
+/// [`build`] would: the value to write into the slot and the payload as the attacker wrote it.
+/// `None` for families that build the whole request (XXE, NoSQL, sensitive resources). The bank
+/// simulator uses it to put the same payloads on its own endpoints.
+pub(crate) fn slot_payload(
+    rng: &mut Rng8,
+    attack: &AttackType,
+    slot: &SlotContext,
+    url_encoded: bool,
+) -> Option<(Value, String)> {
+    let family = FAMILIES.iter().find(|f| &f.attack == attack)?;
+    match &family.placement {
+        Placement::Slot {
+            make, obfuscations, ..
+        } => {
+            let raw = make(rng, slot);
+            Some(obfuscate(rng, raw, obfuscations, url_encoded))
+        }
+        Placement::Whole(_) => None,
+    }
+}
 
 /// Share of attack payloads that get an evasion layer.
 const OBFUSCATION_RATE: f64 = 0.25;
