@@ -491,6 +491,7 @@ def main():
     ap.add_argument("--robustness-seeds", type=int, default=5, help="extra splits for the OR-ed figure's spread")
     ap.add_argument("--json", help="write all figures as JSON here")
     ap.add_argument("--engine-check", metavar="BIN", help="compare every (session, rule) verdict with an independent Sigma engine")
+    ap.add_argument("--goshawk", metavar="BIN", help="compare per rule with `BIN rules test rules/sessions <csv>`")
     args = ap.parse_args()
 
     problems = schema_problems(SESSION_RULES)
@@ -567,6 +568,22 @@ def main():
         print(f"agreement with {args.engine_check}: {agree}/{total} (session, rule) verdicts identical")
         for d in diffs:
             print("  DIFF", d)
+
+    if args.goshawk:
+        import subprocess
+
+        out = subprocess.run([args.goshawk, "rules", "test", str(SESSION_RULES), str(SESSIONS_CSV)], capture_output=True, text=True, check=True)
+        theirs = {}
+        for line in out.stdout.splitlines():
+            o = json.loads(line)
+            theirs.setdefault(o["rule_id"], set()).add(o["index"])
+        print(f"\nagreement with `{args.goshawk} rules test` (sessions read by goshawk, rules by rsigma behind its mapping):")
+        print("| rule | hits (this script) | hits (goshawk) | sessions that differ |")
+        print("|---|---|---|---|")
+        for r in rules:
+            mine = {i for i, h in enumerate(hits[r.name]) if h}
+            got = theirs.get(str(r.id), set())
+            print(f"| {r.name} | {len(mine)} | {len(got)} | {len(mine ^ got)} |")
 
     if args.json:
         Path(args.json).write_text(json.dumps({

@@ -133,7 +133,8 @@ def event(method, target, ua="", referer="", status=None, host="", raw=""):
     parts = urlsplit(target) if target.startswith(("http://", "https://")) else None
     path_query = target
     if parts is not None:
-        stem, query = parts.path, parts.query
+        # A target such as `http://localhost:8080.Inc` has no path: the stem is the target itself.
+        stem, query = parts.path or target.partition("?")[0], parts.query
     else:
         stem, _, query = target.partition("?")
     return {
@@ -185,13 +186,14 @@ def csic_requests(path, limit=None):
 def access_log_events(path, limit=None):
     out = []
     with open(path, encoding="latin-1") as f:
-        for line in f:
+        for number, line in enumerate(f, 1):
             line = line.rstrip("\n")
             m = COMBINED.match(line)
             if not m:
                 continue
             status = None if m.group(6) == "-" else int(m.group(6))
             out.append(event(m.group(3), m.group(4), m.group(9) or "", m.group(8) or "", status, raw=line))
+            out[-1]["_line"] = number
             if limit and len(out) >= limit:
                 break
     return out
@@ -250,7 +252,7 @@ def engine_agreement(binary, rules_dir, rules, named_sets, hits):
     events, expected = [], []
     for set_name, evs in named_sets:
         for k, e in enumerate(evs):
-            events.append({key: v for key, v in e.items() if v is not None and key != "_raw"})
+            events.append({key: v for key, v in e.items() if v is not None and not key.startswith("_")})
             expected.append(({id_of[r.name] for r in rules if hits[(r.name, set_name)][k]}, set_name, e["cs-uri-query"]))
     with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as f:
         for e in events:
@@ -270,6 +272,25 @@ def engine_agreement(binary, rules_dir, rules, named_sets, hits):
             name_of = {v: k for k, v in id_of.items()}
             diffs.append(f"{set_name}: {uri[:120]} python-only={[name_of[x] for x in exp - mine]} engine-only={[name_of.get(x, x) for x in mine - exp]}")
     return len(events), agree, len(events) * len(id_of), diffs, out.stderr.strip()
+
+
+def goshawk_agreement(binary, rules, named_inputs):
+    """`goshawk rules test rules/web FILE` against this evaluator on the same files: identical
+    (record, rule) hit sets? Access logs are keyed by line number, CSIC files by request index."""
+    id_of = {r.name: str(r.id) for r in rules}
+    lines = ["| input | records | hits (this script) | hits (goshawk rules test) | (record, rule) pairs that differ |", "|---|---|---|---|---|"]
+    for label, path, events, key in named_inputs:
+        out = subprocess.run([binary, "rules", "test", str(WEB_RULES), str(path)], capture_output=True, text=True, check=True)
+        theirs = set()
+        for line in out.stdout.splitlines():
+            o = json.loads(line)
+            theirs.add((o["line"] if key == "line" else o["index"], o["rule_id"]))
+        mine = set()
+        for i, e in enumerate(events):
+            k = e["_line"] if key == "line" else i
+            mine.update((k, id_of[r.name]) for r in rules if r.match(e))
+        lines.append(f"| {label} | {len(events)} | {len(mine)} | {len(theirs)} | {len(mine ^ theirs)} |")
+    return lines
 
 
 def simulated_traffic_table(binary, rules):
@@ -460,6 +481,15 @@ def main():
 
     if args.goshawk:
         lines.extend(["", *simulated_traffic_table(args.goshawk, rules)])
+        with tempfile.TemporaryDirectory() as tmp:
+            inputs = [("elastic access log", ELASTIC, elastic, "line")]
+            inputs += [(f"ocatak {p.stem}", p, scanners[p.stem], "line") for p in SCANNERS]
+            for label, gz, evs in (("CSIC normal training", CSIC_NORMAL, csic_uri), ("CSIC anomalous test", CSIC_ANOMALOUS, csic_bad_uri)):
+                plain = Path(tmp) / gz.name.replace(".gz", "")
+                plain.write_bytes(gzip.open(gz).read())
+                inputs.append((label, plain, evs, "index"))
+            lines.extend(["", "Agreement with the goshawk binary itself (`goshawk rules test rules/web FILE`: rsigma behind goshawk's own readers and field mapping):", ""])
+            lines.extend(goshawk_agreement(args.goshawk, rules, inputs))
 
     table = "\n".join(lines)
     print(table)
