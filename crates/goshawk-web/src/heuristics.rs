@@ -1356,11 +1356,37 @@ fn shape_statistics(t: &[u8], hist: &ByteHistogram, out: &mut [f32; N_HEURISTICS
 /// Fills `out` with the heuristic features (named by [`HEURISTIC_NAMES`]) of a request whose
 /// normalised text is `normalized` and raw text is `raw`.
 pub fn heuristics_into(normalized: &str, raw: &str, out: &mut [f32; N_HEURISTICS]) {
+    heuristics_core(normalized, raw, out, |_, _| {});
+}
+
+/// [`heuristics_into`] that also records the attack patterns it matched into `hits`, so that an
+/// explanation needs no second pass of the automaton ([`PatternHits::ranked`] gives the same
+/// list as [`matched_patterns`]).
+pub fn heuristics_with_hits(
+    normalized: &str,
+    raw: &str,
+    out: &mut [f32; N_HEURISTICS],
+    hits: &mut PatternHits,
+) {
+    hits.clear();
+    heuristics_core(normalized, raw, out, |slot, label| hits.record(slot, label));
+}
+
+#[inline(always)]
+fn heuristics_core(
+    normalized: &str,
+    raw: &str,
+    out: &mut [f32; N_HEURISTICS],
+    mut on_hit: impl FnMut(usize, &'static str),
+) {
     *out = [0.0; N_HEURISTICS];
     let t = normalized.as_bytes();
     let mut counts = [0u32; N_HEURISTICS];
     let mut hist = ByteHistogram::new();
-    let depth = scan(t, &mut hist, &mut |slot, _| counts[slot] += 1);
+    let depth = scan(t, &mut hist, &mut |slot, label| {
+        counts[slot] += 1;
+        on_hit(slot, label);
+    });
     if !t.is_empty() {
         shape_statistics(t, &hist, out);
     }
@@ -1383,29 +1409,55 @@ pub fn heuristics_into(normalized: &str, raw: &str, out: &mut [f32; N_HEURISTICS
     out[ATTACK_FAMILIES] = families.iter().filter(|&&f| f).count() as f32;
 }
 
+/// The distinct `(family, pattern)` pairs matched in a normalised text, in order of first
+/// occurrence. Reused between requests (no allocation once grown).
+#[derive(Debug, Clone, Default)]
+pub struct PatternHits {
+    hits: Vec<(usize, &'static str)>,
+}
+
+impl PatternHits {
+    pub fn clear(&mut self) {
+        self.hits.clear();
+    }
+
+    #[inline]
+    fn record(&mut self, slot: usize, label: &'static str) {
+        if let Some(f) = family_of(slot) {
+            if !self.hits.contains(&(f, label)) {
+                self.hits.push((f, label));
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.hits.is_empty()
+    }
+
+    /// The pairs as `(family, pattern)`, ranked as [`matched_patterns`] ranks them.
+    pub fn ranked(&self) -> Vec<(&'static str, &'static str)> {
+        let mut hits = self.hits.clone();
+        let mut per_family = [0usize; FAMILIES.len()];
+        for &(f, _) in &hits {
+            per_family[f] += 1;
+        }
+        hits.sort_by_key(|&(f, _)| (std::cmp::Reverse(per_family[f]), f));
+        hits.into_iter().map(|(f, p)| (FAMILIES[f], p)).collect()
+    }
+}
+
 /// Attack patterns found in a normalised text, as `(family, pattern)`, for explanations
 /// ("matched `union` (sqli)"). Each pair appears once. Families with more distinct patterns come
 /// first (ties in [`FAMILIES`] order), patterns in order of first occurrence. CRLF line breaks
 /// need the raw text and are not reported here.
 pub fn matched_patterns(normalized: &str) -> Vec<(&'static str, &'static str)> {
-    let mut hits: Vec<(usize, &'static str)> = Vec::new();
+    let mut hits = PatternHits::default();
     scan(
         normalized.as_bytes(),
         &mut ByteHistogram::new(),
-        &mut |slot, label| {
-            if let Some(f) = family_of(slot) {
-                if !hits.contains(&(f, label)) {
-                    hits.push((f, label));
-                }
-            }
-        },
+        &mut |slot, label| hits.record(slot, label),
     );
-    let mut per_family = [0usize; FAMILIES.len()];
-    for &(f, _) in &hits {
-        per_family[f] += 1;
-    }
-    hits.sort_by_key(|&(f, _)| (std::cmp::Reverse(per_family[f]), f));
-    hits.into_iter().map(|(f, p)| (FAMILIES[f], p)).collect()
+    hits.ranked()
 }
 
 #[cfg(test)]
@@ -1700,6 +1752,21 @@ mod tests {
         // Ties go to the more specific family.
         let m = matched_patterns("/etc/passwd");
         assert_eq!(m[0].0, "path-traversal");
+    }
+
+    #[test]
+    fn hits_recorded_with_the_features_match_a_separate_pass() {
+        let mut hits = PatternHits::default();
+        for raw in include_str!("../tests/fixtures/normalize_payloads.txt").lines() {
+            let text = Normalizer::default().normalize(raw).text;
+            let (mut plain, mut with_hits) = ([0f32; N_HEURISTICS], [0f32; N_HEURISTICS]);
+            heuristics_into(&text, raw, &mut plain);
+            heuristics_with_hits(&text, raw, &mut with_hits, &mut hits);
+            assert_eq!(plain, with_hits, "{raw}");
+            assert_eq!(hits.ranked(), matched_patterns(&text), "{raw}");
+        }
+        heuristics_with_hits("x=1", "x=1", &mut [0f32; N_HEURISTICS], &mut hits);
+        assert!(hits.is_empty(), "hits are cleared between requests");
     }
 
     /// Payloads from public lists (PayloadsAllTheThings, fuzzdb, HttpParamsDataset, CSIC 2010),
