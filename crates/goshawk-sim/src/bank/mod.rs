@@ -299,7 +299,8 @@ impl BankSimulator {
             now_ms: params.start_time_ms,
             start_ms: params.start_time_ms,
             next_session_ms: start,
-            next_campaign_ms: start,
+            // Campaigns start only after the warm-up, so every attack is seen from its first request.
+            next_campaign_ms: params.start_time_ms as f64,
             normal_events_per_ms: rate * (1.0 - ratio) / 1000.0,
             attack_events_per_ms: rate * ratio / 1000.0,
             session_length: Mean::with_prior(12.0),
