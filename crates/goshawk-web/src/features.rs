@@ -498,6 +498,7 @@ fn ngram_block<const HI: usize>(
 ) -> f32 {
     let mut sums = [0f32; HI];
     let first = lo.min(HI + 1) - 1;
+    tokens.reserve(text.len() * HI);
     let bulk = text.len().saturating_sub(HI - 1);
     let mut buf = [0u32; HI];
     for i in 0..bulk {
@@ -511,7 +512,13 @@ fn ngram_block<const HI: usize>(
                 observe(&t);
             }
         }
-        tokens.extend_from_slice(&buf[first..]);
+        // A constant-length copy when every length is kept: a slice of run-time length is a
+        // `memcpy` call per position (7.5 % of a CSIC scan in `perf`).
+        if first == 0 {
+            tokens.extend_from_slice(&buf);
+        } else {
+            tokens.extend_from_slice(&buf[first..]);
+        }
     }
     // The last positions, where the longer n-grams do not fit.
     for i in bulk..text.len() {
