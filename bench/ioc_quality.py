@@ -163,7 +163,10 @@ class FieldTest:
             return
         if self.exists:
             return
-        flags = 0 if "cased" in self.mods else re.IGNORECASE
+        # Case-insensitive plain matching folds with str.lower() on both sides, as rsigma does (so
+        # e.g. U+017F long s is NOT an "s" here, while a `|re|i` regex does fold it).
+        self.fold = "cased" not in self.mods
+        flags = 0
         if "re" in self.mods:
             flags = (re.IGNORECASE if "i" in self.mods else 0) | (re.MULTILINE if "m" in self.mods else 0) | (re.DOTALL if "s" in self.mods else 0)
             bodies = [str(v) for v in self.values]
@@ -175,7 +178,8 @@ class FieldTest:
             for v in self.values:
                 if v is None:
                     continue
-                body = wildcard_regex(str(v) if not isinstance(v, bool) else str(v).lower())
+                text = str(v) if not isinstance(v, bool) else str(v).lower()
+                body = wildcard_regex(text.lower() if self.fold else text)
                 if "contains" in self.mods:
                     body = ".*" + body + ".*"
                 elif "startswith" in self.mods:
@@ -206,6 +210,8 @@ class FieldTest:
         if raw is None or raw == "":
             return getattr(self, "none_ok", False) or False
         s = str(raw)
+        if not self.search and self.fold:
+            s = s.lower()
         if not self.search and self.literal_nums:
             x = as_number(s)
             if x is not None and any(x == n for n in self.literal_nums):
@@ -228,8 +234,8 @@ def compile_search(name, node):
             return lambda e: any(s(e) for s in subs)
         if all(not isinstance(x, (dict, list)) for x in node):
             # keywords: full-text search in the original line
-            pat = re.compile("|".join(wildcard_regex(str(x)) for x in node), re.IGNORECASE | re.DOTALL)
-            return lambda e: pat.search(str(e.get("_raw", ""))) is not None
+            pat = re.compile("|".join(wildcard_regex(str(x).lower()) for x in node), re.DOTALL)
+            return lambda e: pat.search(str(e.get("_raw", "")).lower()) is not None
     raise SigmaError(f"detection '{name}': unsupported structure")
 
 
