@@ -29,6 +29,8 @@ stratified 60/20/20 and identical on every run.
 
     python3 bench/ioc_quality.py            # measure, print the tables, write bench/out/ioc_rule_hits.csv
     python3 bench/ioc_quality.py --write    # also regenerate placeholders.yml and each rule's level/comment
+    python3 bench/ioc_quality.py --engine-check BIN   # same verdicts from another engine (rsigma checker, see bench/README-rules.md)?
+    python3 bench/ioc_quality.py --goshawk target/release/goshawk   # same hits from `goshawk rules test`?
 
 Dependencies: Python 3.9+, PyYAML, numpy (jsonschema optional).
 """

@@ -29,7 +29,9 @@ Simulated (only with --goshawk BIN): `goshawk generate web --rows 50000 --seed 7
 labelled OWASP traffic, with its evasions: double/triple and %uXXXX encodings, per-character
 hex, mixed case): benign false positives and recall per attack type, URI and URI + body.
 
-    python3 bench/web_rules_quality.py [--limit N] [--markdown bench/README-rules.md]
+    python3 bench/web_rules_quality.py [--limit N] [--markdown bench/README-rules.md] [--show-fp N]
+        [--goshawk target/release/goshawk]   # + simulated traffic, + agreement with `goshawk rules test`
+        [--engine-check BIN]                 # + (event, rule) agreement with rsigma and its throughput
 """
 
 import argparse
