@@ -1,6 +1,8 @@
 //! Shared by the integration tests: a real server on a free loopback port, over the marker
 //! double, stopped when dropped.
 
+#![allow(dead_code)] // each test binary uses a different part
+
 pub mod double;
 
 use std::path::Path;
