@@ -12,8 +12,13 @@ use goshawk_server::{Server, ServerConfig};
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let listen = args.next().unwrap_or_else(|| "127.0.0.1:8080".into()).parse()?;
-    let data_dir = args.next().unwrap_or_else(|| "target/e2e-server-data".into());
+    let listen = args
+        .next()
+        .unwrap_or_else(|| "127.0.0.1:8080".into())
+        .parse()?;
+    let data_dir = args
+        .next()
+        .unwrap_or_else(|| "target/e2e-server-data".into());
     let config = ServerConfig::new(listen, data_dir).token_from_env();
     let server = Server::bind(config, Arc::new(double::MarkerAnalyzer::default())).await?;
     println!("listening on http://{}", server.local_addr()?);
