@@ -77,6 +77,12 @@ impl<'a> SigmaView<'a> {
         }
     }
 
+    /// Calls `visit` with every field value as text (numbers in decimal): everything a
+    /// field literal of a rule could be found in (see `prefilter`).
+    pub(crate) fn visit_field_text(&self, visit: &mut dyn FnMut(&str)) {
+        self.for_each_field(&mut |_, value| visit_value_text(&value, visit));
+    }
+
     /// Calls `visit` with every (field, value) the event has, in the class's field order.
     fn for_each_field(&self, visit: &mut dyn FnMut(&str, EventValue<'_>)) {
         let names: &[&str] = match &self.fields {
@@ -88,6 +94,22 @@ impl<'a> SigmaView<'a> {
         for name in names {
             if let Some(value) = self.get_field(name) {
                 visit(name, value);
+            }
+        }
+    }
+}
+
+fn visit_value_text(value: &EventValue<'_>, visit: &mut dyn FnMut(&str)) {
+    match value {
+        EventValue::Str(s) => visit(s),
+        EventValue::Array(items) => {
+            for item in items {
+                visit_value_text(item, visit);
+            }
+        }
+        other => {
+            if let Some(text) = other.as_str() {
+                visit(&text);
             }
         }
     }

@@ -68,7 +68,7 @@ pub(crate) fn tag_labels(tags: &[String]) -> TagLabels {
                 |prefix: u8| bytes.len() > 1 && bytes[0] == prefix && bytes[1].is_ascii_digit();
             if is_id(b't') {
                 push_unique(&mut out.techniques, rest.to_ascii_uppercase());
-            } else if !(is_id(b'g') || is_id(b's')) && !rest.is_empty() {
+            } else if !(is_id(b'g') || is_id(b's') || rest.is_empty()) {
                 push_unique(&mut out.tactics, rest.to_string());
             }
         } else if let Some(rest) = lower.strip_prefix("stride.") {

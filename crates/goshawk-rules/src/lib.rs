@@ -27,6 +27,7 @@ mod event_map;
 mod hit;
 mod matrix;
 mod placeholders;
+mod prefilter;
 mod ruleset;
 mod source;
 

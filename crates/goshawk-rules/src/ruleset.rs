@@ -15,8 +15,10 @@ use serde::Serialize;
 use crate::event_map::SigmaView;
 use crate::hit::{tag_labels, truncate, RuleHit};
 use crate::placeholders::{substitute, Placeholders};
+use crate::prefilter::{rule_witness, Prefilter, Witness};
 use crate::source::{taxonomy_fields, SourceClass};
 use crate::RulesError;
+use rsigma_eval::event::Event as _;
 
 /// The file name of a directory's placeholder values.
 pub const PLACEHOLDERS_FILE: &str = "placeholders.yml";
@@ -81,8 +83,14 @@ pub struct RuleInfo {
 /// Compiled rules, ready to evaluate events. `Send + Sync`: share one across threads.
 pub struct RuleSet {
     rules: Vec<RuleInfo>,
-    /// One engine per [`SourceClass`] (by its index); `None` when no rule applies to it.
-    engines: [Option<Engine>; 4],
+    /// Per [`SourceClass`] (by its index); `None` when no rule applies to it.
+    classes: [Option<ClassRules>; 4],
+}
+
+/// The compiled rules of one source class and the literal pre-filter in front of them.
+struct ClassRules {
+    engine: Engine,
+    prefilter: Prefilter,
 }
 
 impl std::fmt::Debug for RuleSet {
@@ -153,9 +161,17 @@ impl RuleSet {
 
     /// How many loaded rules apply to events of `class`.
     pub fn rule_count_for(&self, class: SourceClass) -> usize {
-        self.engines[class.index()]
+        self.classes[class.index()]
             .as_ref()
-            .map_or(0, Engine::rule_count)
+            .map_or(0, |c| c.engine.rule_count())
+    }
+
+    /// How many rules of `class` have no literal witness and so are evaluated on every event
+    /// (the others only when one of their literals occurs in the event).
+    pub fn always_evaluated_for(&self, class: SourceClass) -> usize {
+        self.classes[class.index()]
+            .as_ref()
+            .map_or(0, |c| c.prefilter.always_evaluated())
     }
 
     /// The rules that match `event`. `raw_line` is the event's original log line, which
@@ -163,11 +179,33 @@ impl RuleSet {
     /// is built from the request.
     pub fn evaluate(&self, event: &Event, raw_line: Option<&str>) -> Vec<RuleHit> {
         let class = SourceClass::of(event.kind());
-        let Some(engine) = &self.engines[class.index()] else {
+        let Some(rules) = &self.classes[class.index()] else {
             return Vec::new();
         };
         let view = SigmaView::new(event, raw_line);
-        engine
+        let candidates = rules.prefilter.candidates(
+            |visit| view.visit_field_text(visit),
+            |visit| view.visit_string_values(visit),
+        );
+        let compiled = rules.engine.rules();
+        candidates
+            .into_iter()
+            .filter_map(|index| compiled.get(index as usize))
+            .filter_map(|rule| rsigma_eval::evaluate_rule(rule, &view))
+            .filter_map(|result| self.hit(&result))
+            .collect()
+    }
+
+    /// [`RuleSet::evaluate`] by rsigma's engine alone, without goshawk's literal pre-filter:
+    /// the reference the pre-filter is tested and measured against.
+    pub fn evaluate_unfiltered(&self, event: &Event, raw_line: Option<&str>) -> Vec<RuleHit> {
+        let class = SourceClass::of(event.kind());
+        let Some(rules) = &self.classes[class.index()] else {
+            return Vec::new();
+        };
+        let view = SigmaView::new(event, raw_line);
+        rules
+            .engine
             .evaluate(&view)
             .into_iter()
             .filter_map(|result| self.hit(&result))
@@ -226,6 +264,7 @@ impl RuleSet {
 
         let mut rules: Vec<RuleInfo> = Vec::new();
         let mut batches: [Vec<CompiledRule>; 4] = Default::default();
+        let mut witnesses: [Vec<Witness>; 4] = Default::default();
         let mut filters = Vec::new();
         for source in &rule_sources {
             let collection = match parse_source(source, &placeholder_files, caller, &mut report) {
@@ -247,7 +286,10 @@ impl RuleSet {
                         rules.push(rule_info(&source.name, rule, class));
                         report.loaded += 1;
                         match class {
-                            Some(class) => batches[class.index()].push(compiled),
+                            Some(class) => {
+                                batches[class.index()].push(compiled);
+                                witnesses[class.index()].push(rule_witness(rule));
+                            }
                             None => report.not_routed.push(RuleRef {
                                 path: source.name.clone(),
                                 title: rule.title.clone(),
@@ -275,7 +317,7 @@ impl RuleSet {
             }
         }
 
-        let mut engines: [Option<Engine>; 4] = Default::default();
+        let mut classes: [Option<ClassRules>; 4] = Default::default();
         for class in SourceClass::ALL {
             let batch = std::mem::take(&mut batches[class.index()]);
             if batch.is_empty() {
@@ -284,7 +326,8 @@ impl RuleSet {
             let mut engine = Engine::new();
             // One batch: the engine's indexes are rebuilt once (per-rule adds are quadratic).
             engine.extend_compiled_rules(batch);
-            engines[class.index()] = Some(engine);
+            let prefilter = Prefilter::build(std::mem::take(&mut witnesses[class.index()]));
+            classes[class.index()] = Some(ClassRules { engine, prefilter });
         }
         for (path, filter) in filters {
             let targets: Vec<SourceClass> = match &filter.logsource {
@@ -294,8 +337,10 @@ impl RuleSet {
             let mut applied = false;
             let mut error = None;
             for class in targets {
-                if let Some(engine) = engines[class.index()].as_mut() {
-                    match engine.apply_filter(&filter) {
+                if let Some(rules) = classes[class.index()].as_mut() {
+                    // A filter only adds `and not ...` to a rule's condition: the rule's
+                    // witness stays sound.
+                    match rules.engine.apply_filter(&filter) {
                         Ok(()) => applied = true,
                         Err(e) => error = Some(e.to_string()),
                     }
@@ -316,7 +361,7 @@ impl RuleSet {
                 (true, None) => report.loaded += 1,
             }
         }
-        (RuleSet { rules, engines }, report)
+        (RuleSet { rules, classes }, report)
     }
 }
 
