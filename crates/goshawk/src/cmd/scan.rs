@@ -108,7 +108,8 @@ pub struct ScanSink {
 
 enum AlertFile {
     Jsonl(std::io::BufWriter<std::fs::File>),
-    Csv(csv::Writer<std::io::BufWriter<std::fs::File>>),
+    // Boxed: a csv writer holds its own 300-byte buffer state.
+    Csv(Box<csv::Writer<std::io::BufWriter<std::fs::File>>>),
 }
 
 impl ScanSink {
@@ -125,7 +126,7 @@ impl ScanSink {
                 Some(if is_csv {
                     let mut w = csv::Writer::from_writer(file);
                     w.write_record(ALERT_CSV_COLUMNS)?;
-                    AlertFile::Csv(w)
+                    AlertFile::Csv(Box::new(w))
                 } else {
                     AlertFile::Jsonl(file)
                 })
