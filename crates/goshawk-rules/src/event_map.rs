@@ -269,7 +269,9 @@ fn session_field<'a>(s: &'a NetSession, name: &str) -> Option<EventValue<'a>> {
         "ip_reputation_score" => Some(EventValue::Float(s.ip_reputation_score)),
         "failed_logins" => Some(EventValue::Int(i64::from(s.failed_logins))),
         "browser_type" => Some(text(&s.browser_type)),
-        "unusual_time_access" => Some(EventValue::Bool(s.unusual_time_access)),
+        // The dataset writes 0/1 and the IoC pack compares with 1: a number, not a boolean
+        // (a rule's `1` never equals rsigma's `true`).
+        "unusual_time_access" => Some(EventValue::Int(i64::from(s.unusual_time_access))),
         _ => None,
     }
 }
@@ -444,7 +446,7 @@ mod tests {
         let view = SigmaView::new(&event, None);
         assert_eq!(field(&view, "failed_logins"), Some(5.into()));
         assert_eq!(field(&view, "browser_type"), Some("Unknown".into()));
-        assert_eq!(field(&view, "unusual_time_access"), Some(true.into()));
+        assert_eq!(field(&view, "unusual_time_access"), Some(1.into()));
 
         let event = Event::Iot(IotReading {
             device_type: "camera".into(),
