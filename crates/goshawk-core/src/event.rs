@@ -9,7 +9,7 @@ use crate::sessions::NetSession;
 use crate::zeek::ZeekConn;
 
 /// The kinds of event, as named on the command line, in the API and in model files.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum EventKind {
     Http,
@@ -19,6 +19,13 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    pub const ALL: [EventKind; 4] = [
+        EventKind::Http,
+        EventKind::Sessions,
+        EventKind::Iot,
+        EventKind::Zeek,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             EventKind::Http => "http",
@@ -97,29 +104,32 @@ impl Event {
     }
 }
 
-impl From<HttpRequest> for Event {
-    fn from(r: HttpRequest) -> Event {
-        Event::Http(r)
-    }
+/// `record.into()` an event, and `Record::try_from(event)` back (the event when it is of
+/// another kind).
+macro_rules! event_variant {
+    ($record:ty, $variant:ident) => {
+        impl From<$record> for Event {
+            fn from(r: $record) -> Event {
+                Event::$variant(r)
+            }
+        }
+
+        impl TryFrom<Event> for $record {
+            type Error = Event;
+            fn try_from(event: Event) -> Result<$record, Event> {
+                match event {
+                    Event::$variant(r) => Ok(r),
+                    other => Err(other),
+                }
+            }
+        }
+    };
 }
 
-impl From<NetSession> for Event {
-    fn from(r: NetSession) -> Event {
-        Event::Sessions(r)
-    }
-}
-
-impl From<IotReading> for Event {
-    fn from(r: IotReading) -> Event {
-        Event::Iot(r)
-    }
-}
-
-impl From<ZeekConn> for Event {
-    fn from(r: ZeekConn) -> Event {
-        Event::Zeek(r)
-    }
-}
+event_variant!(HttpRequest, Http);
+event_variant!(NetSession, Sessions);
+event_variant!(IotReading, Iot);
+event_variant!(ZeekConn, Zeek);
 
 /// Why a record's value is unacceptable: the field (by its source column name) and the reason.
 /// Displays as `field: reason`.

@@ -2,7 +2,7 @@
 //! logged as), says which rules match. The Sigma rule set implements it; the engine weights each
 //! hit by the decision policy, so a matcher only reports what matched.
 
-use goshawk_core::{Event, Finding};
+use goshawk_core::{Event, EventKind, Finding};
 
 /// Matches rules against events.
 pub trait RuleMatcher: Send + Sync {
@@ -12,6 +12,8 @@ pub trait RuleMatcher: Send + Sync {
     fn matches(&self, event: &Event, raw_line: Option<&str>, out: &mut Vec<Finding>);
     /// How many rules are loaded (for `/info` and the dashboard).
     fn rule_count(&self) -> usize;
+    /// How many of them apply to events of `kind` (rules route by logsource).
+    fn rule_count_for(&self, kind: EventKind) -> usize;
 }
 
 impl RuleMatcher for goshawk_rules::RuleSet {
@@ -21,6 +23,10 @@ impl RuleMatcher for goshawk_rules::RuleSet {
 
     fn rule_count(&self) -> usize {
         self.rules().len()
+    }
+
+    fn rule_count_for(&self, kind: EventKind) -> usize {
+        goshawk_rules::RuleSet::rule_count_for(self, goshawk_rules::SourceClass::of(kind))
     }
 }
 
@@ -34,5 +40,9 @@ impl<M: RuleMatcher> RuleMatcher for Vec<M> {
 
     fn rule_count(&self) -> usize {
         self.iter().map(RuleMatcher::rule_count).sum()
+    }
+
+    fn rule_count_for(&self, kind: EventKind) -> usize {
+        self.iter().map(|set| set.rule_count_for(kind)).sum()
     }
 }

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use goshawk_core::{Action, Event, Finding, HttpRequest, NetSession};
+use goshawk_core::{Action, Event, EventKind, Finding, HttpRequest, NetSession};
 use goshawk_engine::{Detectors, Engine, Policy, RuleMatcher, Scratch, WebDetector};
 use goshawk_web::WebModel;
 
@@ -37,6 +37,10 @@ impl RuleMatcher for PasswdRule {
 
     fn rule_count(&self) -> usize {
         1
+    }
+
+    fn rule_count_for(&self, kind: EventKind) -> usize {
+        usize::from(kind == EventKind::Http)
     }
 }
 

@@ -127,15 +127,82 @@ fn parse_event(value: Value) -> Result<Event, (String, String)> {
             )
         })?,
     };
+    typed_event(kind, object)
+}
+
+/// Parses one training record of `kind`: the event's fields plus an optional label — `label` as
+/// a string, number or boolean (`0`/`1`, `Normal`/`Anomaly_DoS`, `Benign`/`Malicious`), or the
+/// sessions dataset's own `attack_detected` column.
+pub fn parse_training_record(
+    kind: EventKind,
+    value: Value,
+) -> Result<TrainingRecord, (String, String)> {
+    let Value::Object(mut object) = value else {
+        return Err((String::new(), "a record must be a JSON object".into()));
+    };
+    object.remove("kind");
+    let label = match object
+        .remove("label")
+        .or_else(|| object.remove("attack_detected"))
+    {
+        None | Some(Value::Null) => None,
+        Some(Value::String(text)) => Some(text),
+        Some(value @ (Value::Number(_) | Value::Bool(_))) => Some(value.to_string()),
+        Some(other) => {
+            return Err((
+                "label".into(),
+                format!("expected a string, number or boolean, got {other}"),
+            ))
+        }
+    };
+    let attack_type = match object.remove("attack_type") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(text)) => Some(text),
+        Some(other) => {
+            return Err((
+                "attack_type".into(),
+                format!("expected a string, got {other}"),
+            ))
+        }
+    };
+    // Tabular records keep their label in the record (training reads it from there).
+    if let (Some(label), true) = (&label, kind != EventKind::Http) {
+        object.insert("label".into(), Value::String(label.clone()));
+    }
+    Ok(TrainingRecord {
+        event: typed_event(kind, object)?,
+        label,
+        attack_type,
+    })
+}
+
+/// One record of a training request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainingRecord {
+    pub event: Event,
+    /// The label as given (`None` = unlabelled).
+    pub label: Option<String>,
+    /// The attack family, for web requests labelled as attacks.
+    pub attack_type: Option<String>,
+}
+
+/// The typed, validated event of `kind` from its JSON fields.
+fn typed_event(
+    kind: EventKind,
+    mut object: serde_json::Map<String, Value>,
+) -> Result<Event, (String, String)> {
     if kind == EventKind::Http {
         headers_object_to_pairs(&mut object);
     }
-    if kind == EventKind::Iot {
-        // The FastAPI service sends `is_encrypted` as 0/1.
-        if let Some(flag) = object.get_mut("is_encrypted") {
-            if let Some(n) = flag.as_u64().filter(|n| *n <= 1) {
-                *flag = Value::Bool(n == 1);
-            }
+    // The FastAPI service and the datasets write these flags as 0/1.
+    let flag = match kind {
+        EventKind::Iot => Some("is_encrypted"),
+        EventKind::Sessions => Some("unusual_time_access"),
+        _ => None,
+    };
+    if let Some(value) = flag.and_then(|name| object.get_mut(name)) {
+        if let Some(n) = value.as_u64().filter(|n| *n <= 1) {
+            *value = Value::Bool(n == 1);
         }
     }
     let value = Value::Object(object);

@@ -5,7 +5,7 @@ use anyhow::{Context, Result};
 use goshawk_web::WebModel;
 
 /// The default web model (see `models/README.md`).
-static WEB_MODEL: &[u8] = include_bytes!("../../../models/web-default.gsk");
+pub static WEB_MODEL: &[u8] = include_bytes!("../../../models/web-default.gsk");
 
 /// Loads the built-in web model.
 pub fn web_model() -> Result<WebModel> {

@@ -20,6 +20,7 @@ mod builtin;
 mod cli;
 mod cmd;
 mod inputs;
+mod live_engine;
 mod setup;
 
 use clap::Parser;

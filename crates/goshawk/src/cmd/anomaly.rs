@@ -121,8 +121,8 @@ fn check_input_kind(path: &str, expected: TableKind, what: &str) -> Result<()> {
 
 /// Counts bad records and reports the first few on stderr.
 #[derive(Default)]
-struct SetAside {
-    count: u64,
+pub(crate) struct SetAside {
+    pub count: u64,
 }
 
 impl SetAside {
@@ -146,7 +146,7 @@ impl SetAside {
 }
 
 /// Every valid record of `paths`, in order; bad ones are reported and counted.
-fn read_all<R: Record>(
+pub(crate) fn read_all<R: Record>(
     paths: &[String],
     label_column: Option<&str>,
     what: &str,
