@@ -242,9 +242,16 @@ fn detection_witness(detection: &Detection) -> Witness {
     match detection {
         Detection::AllOf(items) => all_of(items.iter().map(item_witness).collect()),
         Detection::AnyOf(list) => any_of(list.iter().map(detection_witness).collect()),
-        Detection::Keywords(values) => {
-            any_of(values.iter().map(|v| value_needle(v, true)).collect())
-        }
+        // A keyword number is a numeric comparison with each value (see `item_witness`).
+        Detection::Keywords(values) => any_of(
+            values
+                .iter()
+                .map(|v| match v {
+                    SigmaValue::Integer(_) => None,
+                    _ => value_needle(v, true),
+                })
+                .collect(),
+        ),
         Detection::And(list) => all_of(list.iter().map(detection_witness).collect()),
         Detection::ArrayMatch { .. } | Detection::Conditional { .. } => None,
     }
@@ -267,10 +274,22 @@ fn item_witness(item: &DetectionItem) -> Witness {
     }
     // A fieldless item is a keyword search.
     let keyword = item.field.name.is_none();
+    // Without a substring modifier a number is compared as a number, and text such as `1e1`
+    // equals 10 without containing "10": numbers are literal text only under a substring
+    // modifier.
+    let numbers_as_text = item.field.modifiers.iter().any(|m| {
+        matches!(
+            m,
+            Modifier::Contains | Modifier::StartsWith | Modifier::EndsWith
+        )
+    });
     let needles: Vec<Witness> = item
         .values
         .iter()
-        .map(|v| value_needle(v, keyword))
+        .map(|v| match v {
+            SigmaValue::Integer(_) if !numbers_as_text => None,
+            _ => value_needle(v, keyword),
+        })
         .collect();
     if item.field.modifiers.contains(&Modifier::All) {
         all_of(needles)
@@ -389,6 +408,15 @@ mod tests {
             "  s_1:\n    c-uri|contains: 'aaa'\n  s_2:\n    c-uri|contains: 'bbbb'\n  condition: all of them",
         ));
         assert_eq!(w, Some(vec!["bbbb".to_string()]));
+        // A number is a needle only as text (`1e1` is 10 to a numeric comparison).
+        assert_eq!(
+            witness(&rule("  a:\n    sc-status: 404\n  condition: a")),
+            None
+        );
+        assert_eq!(
+            witness(&rule("  a:\n    c-uri|contains: 404\n  condition: a")),
+            Some(vec!["404".to_string()])
+        );
         // Escaped wildcards are literal text.
         let w = witness(&rule("  a:\n    c-uri|contains: 'x\\*y'\n  condition: a"));
         assert_eq!(w, Some(vec!["x*y".to_string()]));

@@ -485,8 +485,58 @@ fn check_and_compile(rule: &SigmaRule) -> Result<(Option<SourceClass>, CompiledR
                 .join(", ")
         ));
     }
+    for detection in rule.detection.named.values() {
+        check_modifiers(detection)?;
+    }
     let compiled = rsigma_eval::compile_rule(rule).map_err(|e| e.to_string())?;
     Ok((class, compiled))
+}
+
+/// Refuses modifier combinations rsigma 0.23 accepts but does not apply, so that such a rule
+/// is reported by `rules check` instead of silently matching something else.
+fn check_modifiers(detection: &Detection) -> Result<(), String> {
+    match detection {
+        Detection::AllOf(items) => {
+            for item in items {
+                let has = |m: Modifier| item.field.modifiers.contains(&m);
+                let utf16 = [Modifier::Wide, Modifier::Utf16be, Modifier::Utf16]
+                    .into_iter()
+                    .find(|m| has(*m));
+                // rsigma applies the UTF-16 encoding only on the way to base64; alone it
+                // matches the plain (not re-encoded) value.
+                let base64 = has(Modifier::Base64) || has(Modifier::Base64Offset);
+                let field = item.field.name.as_deref().unwrap_or("(keyword)");
+                // rsigma encodes to base64 before it would expand the dashes.
+                if has(Modifier::WindAsh) && base64 {
+                    return Err(format!(
+                        "unsupported modifier combination on `{field}`: `windash` with \
+                         `base64`/`base64offset` (the engine would not expand the dashes)"
+                    ));
+                }
+                if let Some(encoding) = utf16 {
+                    if !base64 {
+                        return Err(format!(
+                            "unsupported modifier combination on `{field}`: `{}` without                              `base64`/`base64offset` (the engine would match the value                              without the UTF-16 encoding)",
+                            modifier_name(encoding)
+                        ));
+                    }
+                }
+            }
+            Ok(())
+        }
+        Detection::AnyOf(list) | Detection::And(list) => list.iter().try_for_each(check_modifiers),
+        Detection::Conditional { named, .. } => named.values().try_for_each(check_modifiers),
+        Detection::Keywords(_) | Detection::ArrayMatch { .. } => Ok(()),
+    }
+}
+
+fn modifier_name(modifier: Modifier) -> &'static str {
+    match modifier {
+        Modifier::Wide => "utf16le/wide",
+        Modifier::Utf16be => "utf16be",
+        Modifier::Utf16 => "utf16",
+        _ => "modifier",
+    }
 }
 
 /// Every field name a detection reads, including `|fieldref` targets.
