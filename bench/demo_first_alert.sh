@@ -16,7 +16,7 @@ for run in $(seq "$runs"); do
   pid=$!
   first=""
   for _ in $(seq 600); do
-    count=$(curl -s "http://$addr/alerts?limit=1" 2>/dev/null | python3 -c 'import json,sys
+    count=$( (curl -s "http://$addr/alerts?limit=1" 2>/dev/null || true) | python3 -c 'import json,sys
 try: print(json.load(sys.stdin)["count"])
 except Exception: print(0)')
     if [ "$count" -gt 0 ]; then first=$(date +%s.%N); break; fi
