@@ -73,6 +73,10 @@ pub struct BankParams {
     /// Customers in the bank. Raised automatically when `events_per_second` needs more people
     /// to be busy at once (about 25 per event per second).
     pub customers: usize,
+    /// When the first attack campaign starts, in simulated milliseconds after the start;
+    /// `None`: like every later one, after a random gap (tens of seconds at 20 events/s). A
+    /// demo sets it so that a new user sees an attack at once.
+    pub first_campaign_after_ms: Option<f64>,
 }
 
 impl Default for BankParams {
@@ -84,6 +88,7 @@ impl Default for BankParams {
             start_time_ms: 1_767_225_600_000,
             events_per_second: 20.0,
             customers: 500,
+            first_campaign_after_ms: None,
         }
     }
 }
@@ -307,7 +312,10 @@ impl BankSimulator {
             campaign_length: Mean::with_prior(55.0),
         };
         sim.next_session_ms += sim.session_gap_ms();
-        sim.next_campaign_ms += sim.campaign_gap_ms();
+        sim.next_campaign_ms += match params.first_campaign_after_ms {
+            Some(delay) if delay.is_finite() && delay >= 0.0 => delay,
+            _ => sim.campaign_gap_ms(),
+        };
         Ok(sim)
     }
 

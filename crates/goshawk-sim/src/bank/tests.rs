@@ -406,3 +406,25 @@ fn population_grows_with_the_event_rate() {
     let rate = events.len() as f64 / seconds;
     assert!((700.0..1400.0).contains(&rate), "{rate}/s");
 }
+
+#[test]
+fn a_first_campaign_delay_starts_the_first_attack_then() {
+    for seed in 0..20 {
+        let params = BankParams {
+            seed,
+            first_campaign_after_ms: Some(1_000.0),
+            ..Default::default()
+        };
+        let start = params.start_time_ms;
+        let first_attack = BankSimulator::new(params)
+            .expect("valid params")
+            .take(5_000)
+            .find(|e| e.truth.is_attack())
+            .expect("an attack in 5,000 events");
+        let after = first_attack.time_ms - start;
+        assert!(
+            (1_000..1_100).contains(&after),
+            "seed {seed}: first attack {after} ms after the start"
+        );
+    }
+}

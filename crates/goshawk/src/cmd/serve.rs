@@ -30,6 +30,9 @@ const DEMO_RATE: f64 = 40.0;
 const DEMO_ATTACK_RATIO: f64 = 0.15;
 /// The demo's traffic is the same at every start (this seed).
 const DEMO_SEED: u64 = 7;
+/// The demo's first attack campaign starts this long after the start (simulated ms), so the
+/// dashboard shows detection at once; later campaigns come at random.
+const DEMO_FIRST_ATTACK_MS: f64 = 1_000.0;
 /// The demo posts what is due this often.
 const DEMO_TICK: Duration = Duration::from_millis(100);
 
@@ -288,6 +291,7 @@ async fn run_demo(handle: ServerHandle) {
         attack_ratio: DEMO_ATTACK_RATIO,
         start_time_ms: goshawk_server::goshawk_store::now_ms(),
         events_per_second: DEMO_RATE,
+        first_campaign_after_ms: Some(DEMO_FIRST_ATTACK_MS),
         ..BankParams::default()
     };
     let mut simulator = match BankSimulator::new(params) {
