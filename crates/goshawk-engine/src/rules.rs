@@ -14,6 +14,11 @@ pub trait RuleMatcher: Send + Sync {
     fn rule_count(&self) -> usize;
     /// How many of them apply to events of `kind` (rules route by logsource).
     fn rule_count_for(&self, kind: EventKind) -> usize;
+    /// Whether the matcher keeps state across events (correlation windows) and so must see
+    /// events one at a time in event-time order: callers then run it sequentially.
+    fn needs_event_order(&self) -> bool {
+        false
+    }
 }
 
 impl RuleMatcher for goshawk_rules::RuleSet {
@@ -44,5 +49,28 @@ impl<M: RuleMatcher> RuleMatcher for Vec<M> {
 
     fn rule_count_for(&self, kind: EventKind) -> usize {
         self.iter().map(|set| set.rule_count_for(kind)).sum()
+    }
+
+    fn needs_event_order(&self) -> bool {
+        self.iter().any(RuleMatcher::needs_event_order)
+    }
+}
+
+/// Matchers of different types in one list (stateless rule sets next to correlation windows).
+impl<M: RuleMatcher + ?Sized> RuleMatcher for Box<M> {
+    fn matches(&self, event: &Event, raw_line: Option<&str>, out: &mut Vec<Finding>) {
+        (**self).matches(event, raw_line, out);
+    }
+
+    fn rule_count(&self) -> usize {
+        (**self).rule_count()
+    }
+
+    fn rule_count_for(&self, kind: EventKind) -> usize {
+        (**self).rule_count_for(kind)
+    }
+
+    fn needs_event_order(&self) -> bool {
+        (**self).needs_event_order()
     }
 }

@@ -50,7 +50,7 @@ impl From<&RuleHit> for Finding {
 
 /// ATT&CK and STRIDE labels read from a rule's tags.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct TagLabels {
+pub struct TagLabels {
     pub techniques: Vec<String>,
     pub tactics: Vec<String>,
     pub stride: Option<String>,
@@ -58,7 +58,7 @@ pub(crate) struct TagLabels {
 
 /// Reads `attack.t1190` (technique), `attack.initial-access` (tactic), `stride.spoofing`.
 /// Group (`attack.g0001`) and software (`attack.s0002`) tags are neither.
-pub(crate) fn tag_labels(tags: &[String]) -> TagLabels {
+pub fn tag_labels(tags: &[String]) -> TagLabels {
     let mut out = TagLabels::default();
     for tag in tags {
         let lower = tag.trim().to_ascii_lowercase();

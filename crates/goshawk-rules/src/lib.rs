@@ -31,11 +31,22 @@ mod prefilter;
 mod ruleset;
 mod source;
 
-pub use hit::RuleHit;
+pub use hit::{tag_labels, RuleHit, TagLabels};
 pub use matrix::{rules_matrix, RulesMatrix};
 pub use placeholders::Placeholders;
-pub use ruleset::{LoadFailure, LoadReport, RuleInfo, RuleRef, RuleSet, PLACEHOLDERS_FILE};
+pub use ruleset::{
+    collect_files, LoadFailure, LoadReport, RuleInfo, RuleRef, RuleSet, PLACEHOLDERS_FILE,
+};
 pub use source::SourceClass;
+
+/// `event` under Sigma field names (the mapping [`RuleSet`] uses), for other Sigma engines over
+/// goshawk events: goshawk-correlate feeds it to rsigma's correlation engine.
+pub fn sigma_event<'a>(
+    event: &'a goshawk_core::Event,
+    raw_line: Option<&'a str>,
+) -> impl rsigma_eval::event::Event + 'a {
+    event_map::SigmaView::new(event, raw_line)
+}
 
 /// Why rules could not be loaded at all (bad rules are not errors: see [`LoadReport`]).
 #[derive(Debug, thiserror::Error)]

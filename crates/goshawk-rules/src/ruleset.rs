@@ -271,6 +271,10 @@ impl RuleSet {
                 Some(c) => c,
                 None => continue,
             };
+            // A file with a correlation rule is goshawk-correlate's, base rules included.
+            if !collection.correlations.is_empty() {
+                continue;
+            }
             for rule in &collection.rules {
                 report.rules += 1;
                 match check_and_compile(rule) {
@@ -298,18 +302,6 @@ impl RuleSet {
                         }
                     }
                 }
-            }
-            for correlation in &collection.correlations {
-                report.rules += 1;
-                report.failed.push(LoadFailure {
-                    path: source.name.clone(),
-                    reason: format!(
-                        "{}: correlation rule ({:?}) not evaluated: goshawk evaluates rules per \
-                         event, without correlation state (the rules it references load on \
-                         their own)",
-                        correlation.title, correlation.correlation_type
-                    ),
-                });
             }
             for filter in &collection.filters {
                 report.rules += 1;
@@ -608,7 +600,8 @@ pub(crate) fn describe_logsource(ls: &LogSource) -> String {
     }
 }
 
-fn collect_files(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), RulesError> {
+/// Appends the `*.yml`/`*.yaml` files under `path` (recursively), or `path` itself if a file.
+pub fn collect_files(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), RulesError> {
     let io = |source| RulesError::Io {
         path: path.to_path_buf(),
         source,

@@ -50,6 +50,7 @@ pub fn rule_pack_sources() -> Vec<(String, String)> {
 pub fn load_rules(
     specs: &[String],
 ) -> Result<Option<std::sync::Arc<dyn goshawk_engine::RuleMatcher>>> {
+    use goshawk_correlate::{CorrelationSet, StateLimits};
     use goshawk_rules::{Placeholders, RuleSet};
     if specs.iter().any(|s| s == "none") {
         if specs.len() > 1 {
@@ -63,17 +64,33 @@ pub fn load_rules(
         .filter(|s| *s != "builtin")
         .map(std::path::PathBuf::from)
         .collect();
-    let mut sets = Vec::new();
+    // Stateless rules and correlation windows read the same sources and each takes its own
+    // files (a file with a correlation rule is goshawk-correlate's).
+    let mut loaded: Vec<Box<dyn goshawk_engine::RuleMatcher>> = Vec::new();
+    let mut correlations = Vec::new();
     if builtin {
-        sets.push(RuleSet::from_sources(rule_pack_sources()));
+        let packs = rule_pack_sources();
+        correlations.push(CorrelationSet::from_sources(
+            packs.clone(),
+            StateLimits::default(),
+        ));
+        let (rules, report) = RuleSet::from_sources(packs);
+        report_failures(&report);
+        loaded.push(Box::new(rules));
     }
     if !dirs.is_empty() {
-        sets.push(RuleSet::load(&dirs, &Placeholders::new()).context("loading --rules")?);
-    }
-    let mut loaded = Vec::new();
-    for (rules, report) in sets {
+        let (rules, report) =
+            RuleSet::load(&dirs, &Placeholders::new()).context("loading --rules")?;
         report_failures(&report);
-        loaded.push(rules);
+        loaded.push(Box::new(rules));
+        correlations
+            .push(CorrelationSet::load(&dirs, StateLimits::default()).context("loading --rules")?);
+    }
+    for (set, report) in correlations {
+        report_failures(&report);
+        if !set.rules().is_empty() {
+            loaded.push(Box::new(set));
+        }
     }
     Ok(Some(std::sync::Arc::new(loaded)))
 }

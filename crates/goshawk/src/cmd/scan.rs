@@ -3,6 +3,9 @@
 //!
 //! Records are read sequentially in blocks, analysed in parallel (rayon keeps the block's order),
 //! and written in order, so memory stays bounded by the block size whatever the input size.
+//! With correlation rules loaded only the model scores in parallel; rules and decision then run
+//! record by record in input order, which correlation windows need (input order is event-time
+//! order for a log file).
 
 use std::io::Write;
 use std::path::Path;
@@ -44,6 +47,12 @@ pub fn run(args: ScanArgs) -> Result<()> {
     for input in &args.inputs {
         readers.push(open_http(input, args.format)?);
     }
+    // Correlation windows must see events one at a time in event-time order.
+    let ordered = engine
+        .detectors()
+        .rules
+        .as_ref()
+        .is_some_and(|rules| rules.needs_event_order());
     let mut sink = ScanSink::new(args.alerts.as_deref())?;
     let progress = super::spinner("scanning");
     let mut block: Vec<HttpItem> = Vec::with_capacity(BLOCK);
@@ -53,23 +62,27 @@ pub fn run(args: ScanArgs) -> Result<()> {
             block.clear();
             block.extend(reader.by_ref().take(BLOCK));
             let base = sink.total;
-            let lines: Vec<ScanLine> = block
-                .par_drain(..)
-                .enumerate()
-                .map_init(Scratch::default, |scratch, (i, item)| {
-                    let index = base + i as u64;
-                    match item {
-                        Ok(record) => analyze_line(
-                            &engine,
-                            index,
-                            &Event::Http(record.request),
-                            Some(&record.raw),
-                            scratch,
-                        ),
-                        Err(e) => ScanLine::unreadable(index, e.to_string()),
-                    }
-                })
-                .collect();
+            let lines: Vec<ScanLine> = if ordered {
+                analyze_block_in_order(&engine, base, &mut block)
+            } else {
+                block
+                    .par_drain(..)
+                    .enumerate()
+                    .map_init(Scratch::default, |scratch, (i, item)| {
+                        let index = base + i as u64;
+                        match item {
+                            Ok(record) => analyze_line(
+                                &engine,
+                                index,
+                                &Event::Http(record.request),
+                                Some(&record.raw),
+                                scratch,
+                            ),
+                            Err(e) => ScanLine::unreadable(index, e.to_string()),
+                        }
+                    })
+                    .collect()
+            };
             for line in &lines {
                 sink.write(line)?;
             }
@@ -78,6 +91,56 @@ pub fn run(args: ScanArgs) -> Result<()> {
     }
     progress.finish_and_clear();
     sink.finish("requests")
+}
+
+/// A record validated and scored by the model, waiting for the rules and the decision.
+struct Scored {
+    event: Event,
+    raw: String,
+    model: Result<Option<goshawk_core::Finding>, goshawk_core::InvalidField>,
+}
+
+/// The block with stateful rules loaded: the model scores the records in parallel, then rules
+/// and decision run one record at a time in input order (what correlation windows need).
+fn analyze_block_in_order(engine: &Engine, base: u64, block: &mut Vec<HttpItem>) -> Vec<ScanLine> {
+    let scored: Vec<Result<Scored, String>> = block
+        .par_drain(..)
+        .map_init(Scratch::default, |scratch, item| {
+            item.map(|record| {
+                let event = Event::Http(record.request);
+                let model = event
+                    .validate()
+                    .map(|()| engine.model_finding(&event, scratch));
+                Scored {
+                    event,
+                    raw: record.raw,
+                    model,
+                }
+            })
+            .map_err(|e| e.to_string())
+        })
+        .collect();
+    scored
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let index = base + i as u64;
+            match item {
+                Ok(Scored {
+                    event,
+                    raw,
+                    model: Ok(model),
+                }) => {
+                    ScanLine::from_verdict(index, engine.analyze_scored(&event, Some(&raw), model))
+                }
+                Ok(Scored {
+                    model: Err(invalid),
+                    ..
+                }) => ScanLine::unreadable(index, format!("record {index}: {invalid}")),
+                Err(e) => ScanLine::unreadable(index, e),
+            }
+        })
+        .collect()
 }
 
 /// The pipeline for one event, as its output line (a refused event keeps its line, with why).

@@ -1,0 +1,254 @@
+//! The shipped login-abuse correlation rules (`rules/behaviour/`) on hand-built sequences of
+//! logins: thresholds, expiry, group-by keys, the key cap, and how loading splits files
+//! between goshawk-rules and goshawk-correlate.
+
+use goshawk_core::{Event, Finding, HttpRequest};
+use goshawk_correlate::{CorrelationSet, StateLimits};
+use goshawk_engine::RuleMatcher;
+
+const LOGIN_ABUSE: &str = include_str!("../../../rules/behaviour/login_abuse.yml");
+const BRUTE_FORCE: &str = "2c040fb5-342c-4c96-878b-d4f0da7545a8";
+const SPRAYING: &str = "b5cb69cb-04ed-494a-9054-b9b6c8e45bcb";
+const STUFFING: &str = "8fce20f1-6fb7-430b-8c05-17fa112ffe32";
+
+fn shipped(limits: StateLimits) -> CorrelationSet {
+    let (set, report) = CorrelationSet::from_sources(
+        vec![("behaviour/login_abuse.yml".into(), LOGIN_ABUSE.into())],
+        limits,
+    );
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    assert_eq!((report.rules, report.loaded), (4, 4));
+    set
+}
+
+/// A login attempt at `second` seconds after 2026-01-01T00:00:00Z.
+fn login(ip: &str, user: &str, agent: &str, status: u16, second: u32) -> Event {
+    let mut request = HttpRequest::from_target("/login/auth");
+    request.method = "POST".into();
+    request.client_ip = Some(ip.into());
+    request.user = Some(user.into());
+    request.status = Some(status);
+    request.headers = vec![("User-Agent".into(), agent.into())];
+    request.timestamp = Some(format!(
+        "2026-01-01T{:02}:{:02}:{:02}Z",
+        second / 3600,
+        second / 60 % 60,
+        second % 60
+    ));
+    Event::Http(request)
+}
+
+fn failed(ip: &str, user: &str, second: u32) -> Event {
+    login(ip, user, "python-requests/2.31.0", 401, second)
+}
+
+/// The findings the event adds, through the engine's interface.
+fn findings(set: &CorrelationSet, event: &Event) -> Vec<Finding> {
+    let mut out = Vec::new();
+    set.matches(event, None, &mut out);
+    out
+}
+
+fn fired(set: &CorrelationSet, event: &Event) -> Vec<String> {
+    let mut ids: Vec<String> = findings(set, event)
+        .into_iter()
+        .filter_map(|f| f.rule_id)
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[test]
+fn brute_force_fires_at_the_tenth_failure_on_one_account_not_before() {
+    let set = shipped(StateLimits::default());
+    for second in 0..9 {
+        assert!(fired(&set, &failed("203.0.113.7", "alice", second * 2)).is_empty());
+    }
+    let tenth = findings(&set, &failed("203.0.113.7", "alice", 20));
+    assert_eq!(tenth.len(), 1, "{tenth:?}");
+    let finding = &tenth[0];
+    assert_eq!(finding.rule_id.as_deref(), Some(BRUTE_FORCE));
+    assert_eq!(finding.level.as_deref(), Some("high"));
+    assert_eq!(finding.detector, "sigma-correlation");
+    assert_eq!(finding.labels, ["T1110.001", "stride.spoofing"]);
+    assert_eq!(
+        finding.evidence,
+        ["c-ip=203.0.113.7, cs-username=alice: 10 failed_login events in 60 s"]
+    );
+    // The window stays over the threshold: the next failure is flagged too, with its count.
+    let eleventh = findings(&set, &failed("203.0.113.7", "alice", 21));
+    assert!(eleventh[0].evidence[0].ends_with(": 11 failed_login events in 60 s"));
+}
+
+#[test]
+fn successful_logins_and_other_requests_are_not_counted() {
+    let set = shipped(StateLimits::default());
+    for second in 0..30 {
+        let ok = login("198.51.100.2", "bob", "curl/8.5.0", 302, second);
+        assert!(fired(&set, &ok).is_empty());
+    }
+    for second in 30..60 {
+        let mut page = failed("198.51.100.2", "bob", second);
+        if let Event::Http(request) = &mut page {
+            request.url = "/login".into();
+        }
+        assert!(fired(&set, &page).is_empty());
+    }
+}
+
+#[test]
+fn failures_older_than_the_timespan_expire() {
+    let set = shipped(StateLimits::default());
+    for second in 0..9 {
+        assert!(fired(&set, &failed("203.0.113.7", "alice", second)).is_empty());
+    }
+    // 61 s after the last one and 70 s after the first: the window holds this one only.
+    assert!(fired(&set, &failed("203.0.113.7", "alice", 70)).is_empty());
+    for second in 71..79 {
+        assert!(fired(&set, &failed("203.0.113.7", "alice", second)).is_empty());
+    }
+    // Ten within 60 s again (70..=79).
+    assert_eq!(
+        fired(&set, &failed("203.0.113.7", "alice", 79)),
+        [BRUTE_FORCE]
+    );
+}
+
+#[test]
+fn group_by_keys_are_counted_apart() {
+    let set = shipped(StateLimits::default());
+    // Nine failures on alice from each of two addresses, and one on bob: no key reaches 10.
+    for second in 0..9 {
+        assert!(fired(&set, &failed("203.0.113.7", "alice", second)).is_empty());
+        assert!(fired(&set, &failed("203.0.113.8", "alice", second)).is_empty());
+    }
+    assert!(fired(&set, &failed("203.0.113.7", "bob", 10)).is_empty());
+
+    // Distinct accounts per address: seven from each of two addresses is below 8 for both.
+    let set = shipped(StateLimits::default());
+    for i in 0..7 {
+        let user = format!("user{i}");
+        assert!(fired(&set, &failed("192.0.2.1", &user, i)).is_empty());
+        assert!(fired(&set, &failed("192.0.2.2", &user, i)).is_empty());
+    }
+    // The eighth account from 192.0.2.1 fires for that address only.
+    let hits = findings(&set, &failed("192.0.2.1", "user7", 8));
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0].rule_id.as_deref(), Some(SPRAYING));
+    assert_eq!(
+        hits[0].evidence,
+        ["c-ip=192.0.2.1: 8 distinct cs-username in 60 s"]
+    );
+    assert_eq!(hits[0].labels, ["T1110.003", "stride.spoofing"]);
+}
+
+#[test]
+fn rotating_user_agents_tell_stuffing_from_spraying() {
+    let set = shipped(StateLimits::default());
+    // One tool, one User-Agent, eight accounts: spraying only.
+    for i in 0..7 {
+        assert!(fired(&set, &failed("192.0.2.1", &format!("u{i}"), i)).is_empty());
+    }
+    assert_eq!(fired(&set, &failed("192.0.2.1", "u7", 7)), [SPRAYING]);
+    // A fresh User-Agent on every try: stuffing as well.
+    let set = shipped(StateLimits::default());
+    for i in 0..7 {
+        let agent = format!("Mozilla/5.0 Chrome/12{i}.0");
+        let event = login("192.0.2.9", &format!("u{i}"), &agent, 401, i);
+        assert!(fired(&set, &event).is_empty());
+    }
+    let event = login("192.0.2.9", "u7", "Mozilla/5.0 Chrome/127.0", 401, 7);
+    let mut expected = [SPRAYING, STUFFING];
+    expected.sort();
+    assert_eq!(fired(&set, &event), expected);
+}
+
+#[test]
+fn the_key_cap_bounds_state_under_a_flood_of_new_addresses() {
+    let limits = StateLimits {
+        max_keys: 64,
+        ..StateLimits::default()
+    };
+    let set = shipped(limits);
+    let correlations = set.rules().len();
+    let mut most = 0;
+    for i in 0..10_000u32 {
+        let ip = format!("10.{}.{}.{}", i >> 16, (i >> 8) & 255, i & 255);
+        set.observe(&failed(&ip, "alice", i / 200), None);
+        most = most.max(set.state_count());
+    }
+    assert!(most >= 60, "the flood fills the windows ({most})");
+    assert!(
+        most < limits.max_keys + correlations,
+        "{most} windows held with a cap of {}",
+        limits.max_keys
+    );
+    // Still detects: the newest keys are kept.
+    for second in 50..59 {
+        set.observe(&failed("203.0.113.7", "alice", second), None);
+    }
+    assert_eq!(
+        fired(&set, &failed("203.0.113.7", "alice", 59)),
+        [BRUTE_FORCE]
+    );
+}
+
+#[test]
+fn expired_windows_are_swept_as_event_time_passes() {
+    let set = shipped(StateLimits::default());
+    for i in 0..500u32 {
+        set.observe(
+            &failed(&format!("10.0.{}.{}", i / 256, i % 256), "x", 0),
+            None,
+        );
+    }
+    // One failed login opens a window in each of the three rules.
+    assert_eq!(set.state_count(), 1_500);
+    // Two minutes later one event triggers a sweep: only its own windows remain.
+    set.observe(&failed("203.0.113.7", "alice", 120), None);
+    assert_eq!(set.state_count(), 3);
+}
+
+#[test]
+fn correlation_files_belong_to_the_correlation_set_only() {
+    let sources = vec![(
+        "behaviour/login_abuse.yml".to_string(),
+        LOGIN_ABUSE.to_string(),
+    )];
+    let (stateless, report) = goshawk_rules::RuleSet::from_sources(sources);
+    assert_eq!(report.rules, 0, "{report:?}");
+    assert!(stateless.rules().is_empty());
+
+    let broken = "title: Counts nothing here\nid: c-1\ncorrelation:\n  type: event_count\n  \
+                  rules: [missing_rule]\n  group-by: [c-ip]\n  timespan: 60s\n  condition:\n    \
+                  gte: 3\n";
+    let stateless_rule = "title: plain\nid: p-1\nlogsource: {category: webserver}\n\
+                          detection:\n  sel:\n    sc-status: 500\n  condition: sel\n";
+    let (set, report) = CorrelationSet::from_sources(
+        vec![
+            ("a/broken.yml".into(), broken.into()),
+            ("a/plain.yml".into(), stateless_rule.into()),
+        ],
+        StateLimits::default(),
+    );
+    assert!(set.rules().is_empty());
+    assert_eq!(report.rules, 1, "the plain rule is goshawk-rules'");
+    assert_eq!(report.failed.len(), 1);
+    assert!(
+        report.failed[0].reason.contains("`missing_rule`"),
+        "{:?}",
+        report.failed
+    );
+    assert!(!set.needs_event_order());
+
+    let wrong_field = LOGIN_ABUSE.replace("field: cs-user-agent", "field: cs-password");
+    let (set, report) = CorrelationSet::from_sources(
+        vec![("b/login.yml".into(), wrong_field)],
+        StateLimits::default(),
+    );
+    assert_eq!(set.rules().len(), 2);
+    assert!(
+        report.failed[0].reason.contains("cs-password"),
+        "{report:?}"
+    );
+}
