@@ -104,7 +104,14 @@ fn load(dirs: &[PathBuf], placeholders: &Placeholders) -> Result<(RuleSet, LoadR
 }
 
 fn check(dirs: &[PathBuf], placeholders: &Placeholders, json: bool) -> Result<()> {
-    let (_, report) = load(dirs, placeholders)?;
+    let (_, mut report) = load(dirs, placeholders)?;
+    // Files holding correlation rules are goshawk-correlate's: checked there, counted here.
+    let (_, correlations) =
+        goshawk_correlate::CorrelationSet::load(dirs, goshawk_correlate::StateLimits::default())?;
+    report.rules += correlations.rules;
+    report.loaded += correlations.loaded;
+    report.failed.extend(correlations.failed);
+    report.warnings.extend(correlations.warnings);
     if json {
         let object = serde_json::json!({
             "rules": report.rules,
