@@ -257,7 +257,9 @@ impl CorrelationSet {
         if !self.sources.contains(&SourceClass::of(event.kind())) {
             return Vec::new();
         }
-        let at = event_time(event);
+        let Some(at) = event_time(event) else {
+            return Vec::new();
+        };
         let view = goshawk_rules::sigma_event(event, raw_line);
         let results = {
             let mut windows = self.lock();
@@ -410,29 +412,61 @@ fn check_correlation(
     Ok((info, class))
 }
 
-/// The event's own time in whole seconds, or the wall clock for an event without a readable
-/// one (requests posted live).
-fn event_time(event: &Event) -> i64 {
+/// The event's own time in whole seconds; the wall clock for an event that carries none
+/// (requests posted live); `None` for a timestamp that cannot be read (such an event is left
+/// out of the windows rather than counted at the wrong time).
+fn event_time(event: &Event) -> Option<i64> {
     let logged = match event {
-        Event::Http(request) => request
-            .timestamp
-            .as_deref()
-            .and_then(goshawk_core::iot::parse_timestamp),
+        Event::Http(request) => match request.timestamp.as_deref() {
+            Some(text) => Some(http_time(text)?),
+            None => None,
+        },
         Event::Zeek(conn) => Some(conn.ts),
-        Event::Iot(reading) => reading.epoch_seconds(),
+        Event::Iot(reading) => Some(reading.epoch_seconds()?),
         Event::Sessions(_) => None,
     };
-    match logged {
+    Some(match logged {
         Some(seconds) => seconds.floor() as i64,
         None => std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64),
-    }
+    })
+}
+
+/// An HTTP event's time: RFC 3339 / ISO 8601 (JSON events) or the access log's
+/// `10/Oct/2000:13:55:36 -0700`.
+fn http_time(text: &str) -> Option<f64> {
+    goshawk_core::iot::parse_timestamp(text)
+        .or_else(|| goshawk_core::iot::parse_timestamp(&clf_as_iso(text.trim_matches(['[', ']']))?))
+}
+
+/// `10/Oct/2000:13:55:36 -0700` as `2000-10-10T13:55:36-0700`.
+fn clf_as_iso(text: &str) -> Option<String> {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let (date, rest) = text.split_once(':')?;
+    let mut parts = date.split('/');
+    let (day, month, year) = (parts.next()?, parts.next()?, parts.next()?);
+    let month = MONTHS.iter().position(|m| m.eq_ignore_ascii_case(month))? + 1;
+    let (time, zone) = rest.split_once(' ').unwrap_or((rest, ""));
+    Some(format!("{year}-{month:02}-{day:0>2}T{time}{}", zone.trim()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn access_log_times_are_read() {
+        let at = |text: &str| http_time(text).map(|s| s as i64);
+        assert_eq!(at("2026-01-01T00:00:01.5Z"), Some(1_767_225_601));
+        assert_eq!(at("01/Jan/2026:00:00:01 +0000"), Some(1_767_225_601));
+        assert_eq!(at("[01/Jan/2026:01:00:01 +0100]"), Some(1_767_225_601));
+        assert_eq!(at("1/jan/2026:00:00:01 +0000"), Some(1_767_225_601));
+        assert_eq!(at("01/Foo/2026:00:00:01 +0000"), None);
+        assert_eq!(at("yesterday"), None);
+    }
 
     #[test]
     fn correlation_set_is_shareable_across_threads() {
