@@ -54,6 +54,41 @@ def scan(goshawk, events, rules, out_path):
     return time.perf_counter() - started
 
 
+def schema_problems(schema_dir):
+    """Each document of rules/behaviour/*.yml against the Sigma detection or correlation
+    JSON schema; None when the schemas or jsonschema/PyYAML are not available."""
+    try:
+        import jsonschema
+        import yaml
+    except ImportError:
+        return None
+    schemas = {}
+    for kind, name in (("detection", "sigma-detection-rule-schema.json"),
+                       ("correlation", "sigma-correlation-rules-schema.json")):
+        path = os.path.join(schema_dir, name)
+        if not os.path.exists(path):
+            return None
+        with open(path) as f:
+            schemas[kind] = jsonschema.Draft202012Validator(
+                json.load(f), format_checker=jsonschema.FormatChecker())
+    problems, checked = [], 0
+    directory = os.path.join(ROOT, "rules/behaviour")
+    for name in sorted(os.listdir(directory)):
+        if not name.endswith((".yml", ".yaml")):
+            continue
+        with open(os.path.join(directory, name)) as f:
+            for doc in yaml.safe_load_all(f):
+                # YAML reads `date: 2026-12-06` as a date; Sigma reads it as text.
+                for key in ("date", "modified"):
+                    if key in doc and not isinstance(doc[key], str):
+                        doc[key] = str(doc[key])
+                kind = "correlation" if "correlation" in doc else "detection"
+                checked += 1
+                problems += [f"{name}: {doc.get('title')}: {e.message}"
+                             for e in schemas[kind].iter_errors(doc)]
+    return checked, problems
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--goshawk", default=os.path.join(ROOT, "target/release/goshawk"))
@@ -61,7 +96,17 @@ def main():
     ap.add_argument("--count", type=int, default=200_000)
     ap.add_argument("--speed-runs", type=int, default=3, help="scans per configuration (best kept)")
     ap.add_argument("--metrics", default=os.path.join(ROOT, "../shared/tools/metrics.py"))
+    ap.add_argument("--schemas", default=os.path.join(
+        ROOT, "../shared/data/sigma/sigma-specification/json-schema"))
     args = ap.parse_args()
+
+    schema = schema_problems(args.schemas)
+    if schema is None:
+        print("schema check skipped (no Sigma JSON schemas or no jsonschema/PyYAML)")
+    else:
+        checked, problems = schema
+        print(f"schema check: {checked} documents of rules/behaviour, "
+              f"{len(problems)} problem(s) {problems if problems else ''}")
 
     tmp = tempfile.mkdtemp(prefix="behaviour_")
     events = os.path.join(tmp, "events.jsonl")
