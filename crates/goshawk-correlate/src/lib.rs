@@ -9,6 +9,11 @@
 //! goshawk-rules', [`goshawk_rules::sigma_event`]), event time, bounded state ([`StateLimits`])
 //! and turning a window that fires into a [`Finding`] that names the key and the count.
 //!
+//! **Files.** A rule file that holds a correlation rule is a collection of the correlation rules
+//! and the base rules they count (each base rule with an `id`: rsigma links a detection to its
+//! correlations by id). Loading refuses, with the reason, a correlation that counts a rule not
+//! in its file, a rule without an id, or a field the goshawk source does not have.
+//!
 //! **Order.** Windows slide in event time (the event's own timestamp; wall-clock time for an
 //! event without one), so events must arrive in time order, one at a time:
 //! [`RuleMatcher::needs_event_order`] says so, and `goshawk scan` then runs the rules
@@ -95,7 +100,7 @@ pub struct CorrelationInfo {
 /// Loaded correlation rules and their windows. `Send + Sync`: the windows sit behind a mutex.
 pub struct CorrelationSet {
     rules: Vec<CorrelationInfo>,
-    /// Correlation rule id → index into `rules`.
+    /// What rsigma names a firing rule by (its `id`, else its title) → index into `rules`.
     by_id: HashMap<String, usize>,
     /// The goshawk sources the base rules apply to: other events never touch the windows.
     sources: Vec<SourceClass>,
@@ -159,6 +164,7 @@ impl CorrelationSet {
         let mut engine = CorrelationEngine::new(config);
         let mut report = LoadReport::default();
         let mut rules = Vec::new();
+        let mut result_keys = Vec::new();
         let mut sources_seen = Vec::new();
         for (name, text) in sources {
             // Unparseable files are goshawk-rules' to report (they cannot be known to hold a
@@ -175,15 +181,16 @@ impl CorrelationSet {
                     reason: format!("{title}: {reason}"),
                 });
             };
-            let mut base: HashMap<String, Option<SourceClass>> = HashMap::new();
+            let mut base: HashMap<String, BaseRule> = HashMap::new();
             for rule in &collection.rules {
                 report.rules += 1;
                 let class = SourceClass::route(&rule.logsource);
                 match engine.add_rule(rule) {
                     Ok(()) => {
                         report.loaded += 1;
+                        let has_id = rule.id.is_some();
                         for key in rule_keys(rule) {
-                            base.insert(key, class);
+                            base.insert(key, BaseRule { class, has_id });
                         }
                     }
                     Err(e) => fail(&mut report, &rule.title, e.to_string()),
@@ -205,6 +212,12 @@ impl CorrelationSet {
                     Ok(()) => {
                         report.loaded += 1;
                         rules.push(info);
+                        result_keys.push(
+                            correlation
+                                .id
+                                .clone()
+                                .unwrap_or_else(|| correlation.title.clone()),
+                        );
                     }
                     Err(e) => fail(&mut report, &correlation.title, e.to_string()),
                 }
@@ -218,10 +231,10 @@ impl CorrelationSet {
         }
         sources_seen.sort();
         sources_seen.dedup();
-        let by_id = rules
-            .iter()
+        let by_id = result_keys
+            .into_iter()
             .enumerate()
-            .map(|(i, r)| (r.id.clone(), i))
+            .map(|(i, key)| (key, i))
             .collect();
         let set = CorrelationSet {
             rules,
@@ -338,6 +351,15 @@ impl RuleMatcher for CorrelationSet {
     }
 }
 
+/// What a correlation rule needs to know of a base rule it counts.
+#[derive(Debug, Clone, Copy)]
+struct BaseRule {
+    class: Option<SourceClass>,
+    /// rsigma 0.23 links a detection to the correlations counting it through the rule's `id`:
+    /// a base rule without one is never counted.
+    has_id: bool,
+}
+
 /// The names a correlation rule may use for a base rule: its id and its name.
 fn rule_keys(rule: &SigmaRule) -> Vec<String> {
     rule.id.iter().chain(rule.name.iter()).cloned().collect()
@@ -348,7 +370,7 @@ fn rule_keys(rule: &SigmaRule) -> Vec<String> {
 fn check_correlation(
     path: &str,
     rule: &CorrelationRule,
-    base: &HashMap<String, Option<SourceClass>>,
+    base: &HashMap<String, BaseRule>,
 ) -> Result<(CorrelationInfo, SourceClass), String> {
     let mut class = None;
     for name in &rule.rules {
@@ -358,15 +380,21 @@ fn check_correlation(
                     "counts rule `{name}`, which is not a detection rule of the same file"
                 ))
             }
-            Some(None) => {
+            Some(BaseRule { has_id: false, .. }) => {
+                return Err(format!(
+                    "counts rule `{name}`, which has no `id` (rsigma links detections to \
+                     correlations by id; the rule would never be counted)"
+                ))
+            }
+            Some(BaseRule { class: None, .. }) => {
                 return Err(format!(
                     "counts rule `{name}`, whose logsource is none of goshawk's sources"
                 ))
             }
-            Some(Some(c)) if class.is_some_and(|k| k != *c) => {
+            Some(BaseRule { class: Some(c), .. }) if class.is_some_and(|k| k != *c) => {
                 return Err("counts rules of different goshawk sources".to_string())
             }
-            Some(Some(c)) => class = Some(*c),
+            Some(BaseRule { class: Some(c), .. }) => class = Some(*c),
         }
     }
     let class = class.ok_or("counts no rule")?;

@@ -252,3 +252,28 @@ fn correlation_files_belong_to_the_correlation_set_only() {
         "{report:?}"
     );
 }
+
+#[test]
+fn a_correlation_rule_without_an_id_fires_under_its_name() {
+    let rules = "title: Failed\nid: f-1\nname: failed\nlogsource: {category: webserver}\n\
+                 detection:\n  sel:\n    sc-status: 401\n  condition: sel\n---\n\
+                 title: Three failures\nname: three_failures\ncorrelation:\n  \
+                 type: event_count\n  rules: [failed]\n  group-by: [c-ip]\n  \
+                 timespan: 10s\n  condition:\n    gte: 3\nlevel: low\n";
+    let (set, report) = CorrelationSet::from_sources(
+        vec![("c/three.yml".into(), rules.into())],
+        StateLimits::default(),
+    );
+    assert!(report.failed.is_empty(), "{report:?}");
+    assert!(set.needs_event_order());
+    assert!(fired(&set, &failed("192.0.2.5", "a", 0)).is_empty());
+    assert!(fired(&set, &failed("192.0.2.5", "b", 1)).is_empty());
+    let hits = findings(&set, &failed("192.0.2.5", "c", 2));
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0].rule_id.as_deref(), Some("three_failures"));
+    assert_eq!(hits[0].level.as_deref(), Some("low"));
+    assert_eq!(
+        hits[0].evidence,
+        ["c-ip=192.0.2.5: 3 failed events in 10 s"]
+    );
+}
