@@ -1,6 +1,8 @@
-//! Times the web rules over an access log, single thread: `sigma_speed INPUT RULE_DIR...`.
-//! Prints lines/s for evaluation alone (requests parsed beforehand) and for parse + evaluate,
-//! plus the hit count, as one JSON object. Used by `bench/sigma_speed.sh`.
+//! Times the web rules over an access log, single thread: `sigma_speed [--check] INPUT
+//! RULE_DIR...`. Prints lines/s for evaluation alone (requests parsed beforehand) and for
+//! parse + evaluate, plus the hit count, as one JSON object. With `--check` it also evaluates
+//! every line by rsigma alone (no pre-filter) and counts the lines whose hits differ (must be
+//! 0). Commands and figures: bench/README-sigma.md.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -9,10 +11,14 @@ use goshawk_core::Event;
 use goshawk_rules::{Placeholders, RuleSet, SourceClass};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let check = args.first().is_some_and(|a| a == "--check");
+    if check {
+        args.remove(0);
+    }
     let (input, dirs) = args
         .split_first()
-        .ok_or("usage: sigma_speed INPUT RULE_DIR...")?;
+        .ok_or("usage: sigma_speed [--check] INPUT RULE_DIR...")?;
     let dirs: Vec<PathBuf> = dirs.iter().map(PathBuf::from).collect();
     let started = Instant::now();
     let (rules, report) = RuleSet::load(&dirs, &Placeholders::new())?;
@@ -38,6 +44,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         lines_hit += usize::from(found > 0);
     }
     let eval_s = started.elapsed().as_secs_f64();
+
+    let mut lines_differing = 0usize;
+    if check {
+        for (event, line) in &parsed {
+            let ids = |hits: Vec<goshawk_rules::RuleHit>| {
+                let mut ids: Vec<String> = hits.into_iter().map(|h| h.rule_id).collect();
+                ids.sort();
+                ids
+            };
+            let filtered = ids(rules.evaluate(event, Some(line)));
+            if filtered != ids(rules.evaluate_unfiltered(event, Some(line))) {
+                lines_differing += 1;
+            }
+        }
+    }
     let summary = serde_json::json!({
         "lines": lines.len(),
         "parsed": parsed.len(),
@@ -50,6 +71,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "eval_seconds": eval_s,
         "eval_lines_per_s": parsed.len() as f64 / eval_s,
         "parse_plus_eval_lines_per_s": parsed.len() as f64 / (parse_s + eval_s),
+        "checked_against_unfiltered": check,
+        "lines_differing_from_unfiltered": lines_differing,
     });
     println!("{summary}");
     Ok(())

@@ -77,10 +77,41 @@ impl<'a> SigmaView<'a> {
         }
     }
 
-    /// Calls `visit` with every field value as text (numbers in decimal): everything a
-    /// field literal of a rule could be found in (see `prefilter`).
+    /// Calls `visit` with text that holds every field value (numbers in decimal): everything a
+    /// field literal of a rule could be found in (see `prefilter`). For web events each
+    /// underlying value once: the URI covers the path, query and extension fields, and the
+    /// aliases (`c-uri`, `cs-uri`, `c-useragent`...) are not scanned again.
     pub(crate) fn visit_field_text(&self, visit: &mut dyn FnMut(&str)) {
-        self.for_each_field(&mut |_, value| visit_value_text(&value, visit));
+        let Fields::Web(web) = &self.fields else {
+            self.for_each_field(&mut |_, value| visit_value_text(&value, visit));
+            return;
+        };
+        let r = web.request;
+        let texts = [
+            Some(r.url.as_str()),
+            Some(r.method.as_str()),
+            r.version.as_deref(),
+            r.client_ip.as_deref(),
+            r.user.as_deref(),
+            web.user_agent,
+            web.referer,
+            web.host,
+            web.cookie,
+            web.content_type,
+        ];
+        for text in texts.into_iter().flatten() {
+            visit(text);
+        }
+        let mut digits = itoa_buffer();
+        if let Some(status) = r.status {
+            visit(format_u64(&mut digits, u64::from(status)));
+        }
+        match r.bytes {
+            // The field's own text: beyond i64 it is a float (see `uint`).
+            Some(bytes) if i64::try_from(bytes).is_err() => visit_value_text(&uint(bytes), visit),
+            Some(bytes) => visit(format_u64(&mut digits, bytes)),
+            None => {}
+        }
     }
 
     /// Calls `visit` with every (field, value) the event has, in the class's field order.
@@ -97,6 +128,26 @@ impl<'a> SigmaView<'a> {
             }
         }
     }
+}
+
+/// Room for the decimal digits of any `u64`.
+fn itoa_buffer() -> [u8; 20] {
+    [0; 20]
+}
+
+/// `n` in decimal, written into `buffer` without allocating.
+fn format_u64(buffer: &mut [u8; 20], mut n: u64) -> &str {
+    let mut start = buffer.len();
+    loop {
+        start -= 1;
+        buffer[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    // Only ASCII digits were written.
+    std::str::from_utf8(&buffer[start..]).unwrap_or("")
 }
 
 fn visit_value_text(value: &EventValue<'_>, visit: &mut dyn FnMut(&str)) {
@@ -400,6 +451,36 @@ mod tests {
                 "10.0.0.9 - - [-] \"GET /shop/item.php?id=1%27&x=../etc HTTP/1.1\" 404 512 \"-\" \"sqlmap/1.7\""
             ]
         );
+    }
+
+    #[test]
+    fn field_text_of_a_web_event_holds_every_field_value() {
+        let mut r = request();
+        r.headers.push(("Referer".into(), "http://ref/".into()));
+        r.headers.push(("Cookie".into(), "sid=1".into()));
+        r.headers.push(("Content-Type".into(), "text/xml".into()));
+        r.user = Some("bob".into());
+        r.status = Some(200);
+        r.bytes = Some(18_446_744_073_709_551_615);
+        let event = Event::Http(r);
+        let view = SigmaView::new(&event, None);
+        let mut texts = Vec::new();
+        view.visit_field_text(&mut |t| texts.push(t.to_string()));
+        let mut missing = Vec::new();
+        view.for_each_field(&mut |name, value| {
+            let value = value.as_str().expect("text or number").into_owned();
+            if !texts.iter().any(|t| t.contains(&value)) {
+                missing.push(format!("{name}={value}"));
+            }
+        });
+        assert!(missing.is_empty(), "{missing:?} not in {texts:?}");
+        assert!(
+            texts.contains(&"18446744073709552000".to_string()),
+            "{texts:?}"
+        );
+        assert!(texts.contains(&"200".to_string()));
+        // Each underlying value once.
+        assert_eq!(texts.iter().filter(|t| t.contains("sqlmap")).count(), 1);
     }
 
     #[test]

@@ -11,7 +11,9 @@
 //! are always evaluated. At run time one automaton over all needles scans the event's keyword
 //! text and field values; only the rules whose needles were found, plus the always-evaluated
 //! ones, go to rsigma. Text with non-ASCII characters skips the filter (Unicode case folding
-//! could map it onto an ASCII needle), so the filter never loses a hit.
+//! could map it onto an ASCII needle), so the filter never loses a hit; for the same reason a
+//! literal that is still non-ASCII once lower-cased can never occur in the text the filter
+//! scans.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use rsigma_parser::{
@@ -151,9 +153,8 @@ impl Prefilter {
             (&self.fields, &visit_fields as &dyn Fn(&mut dyn FnMut(&str))),
             (&self.keywords, &visit_keyword_text),
         ] {
-            let Some(automaton) = automaton else {
-                continue;
-            };
+            // Visited even without an automaton: non-ASCII text must still be seen, as rules
+            // whose literals are non-ASCII have no needle at all.
             visit(&mut |text: &str| {
                 if !ascii {
                     return;
@@ -162,7 +163,9 @@ impl Prefilter {
                     ascii = false;
                     return;
                 }
-                automaton.scan(text, &mut hit, self.rule_count);
+                if let Some(automaton) = automaton {
+                    automaton.scan(text, &mut hit, self.rule_count);
+                }
             });
         }
         if !ascii {
@@ -298,7 +301,8 @@ fn item_witness(item: &DetectionItem) -> Witness {
     }
 }
 
-/// The longest literal run of a value, lower-cased; `None` when it has none or is not ASCII.
+/// The longest literal run of a value, lower-cased; `None` when it has none; no needle at all
+/// (`Some([])`, never found) when it is not ASCII once lower-cased.
 fn value_needle(value: &SigmaValue, keyword: bool) -> Witness {
     let needle = match value {
         SigmaValue::String(s) => {
@@ -323,12 +327,21 @@ fn value_needle(value: &SigmaValue, keyword: bool) -> Witness {
         SigmaValue::Integer(n) => n.to_string(),
         _ => return None,
     };
-    (!needle.is_empty() && needle.is_ascii()).then(|| {
-        vec![Needle {
-            keyword,
-            text: needle.to_ascii_lowercase(),
-        }]
-    })
+    if needle.is_empty() {
+        return None;
+    }
+    // Matching folds case with Unicode rules: the needle is what the value lower-cases to
+    // (the Kelvin sign `\u{212A}` becomes an ASCII `k`). Still non-ASCII, it can never occur
+    // in the ASCII text the filter scans (non-ASCII text bypasses the filter): no needle, and
+    // the value can never match there.
+    let lower = needle.to_lowercase();
+    if !lower.is_ascii() {
+        return Some(Vec::new());
+    }
+    Some(vec![Needle {
+        keyword,
+        text: lower,
+    }])
 }
 
 /// Witness of an OR: every branch needs one, and any of their needles may occur.
@@ -345,11 +358,15 @@ fn any_of(witnesses: Vec<Witness>) -> Witness {
     Some(out)
 }
 
-/// Witness of an AND: any branch's witness will do; take the most selective (longest
-/// shortest needle, then fewest needles).
+/// Witness of an AND: any branch's witness will do; take the most selective (a branch that can
+/// never be found, then the longest shortest needle, then fewest needles).
 fn all_of(witnesses: Vec<Witness>) -> Witness {
     witnesses.into_iter().flatten().max_by_key(|needles| {
-        let shortest = needles.iter().map(|n| n.text.len()).min().unwrap_or(0);
+        let shortest = needles
+            .iter()
+            .map(|n| n.text.len())
+            .min()
+            .unwrap_or(usize::MAX);
         (shortest.min(8), std::cmp::Reverse(needles.len()))
     })
 }
@@ -416,6 +433,25 @@ mod tests {
         assert_eq!(
             witness(&rule("  a:\n    c-uri|contains: 404\n  condition: a")),
             Some(vec!["404".to_string()])
+        );
+        // A non-ASCII literal cannot occur in ASCII text, unless it lower-cases to ASCII.
+        assert_eq!(
+            witness(&rule(
+                "  a:\n    c-uri|contains: ['script', '\u{17f}cript']\n  condition: a"
+            )),
+            Some(vec!["script".to_string()])
+        );
+        assert_eq!(
+            witness(&rule(
+                "  a:\n    c-uri|contains: '\u{17f}cript'\n  condition: a"
+            )),
+            Some(vec![])
+        );
+        assert_eq!(
+            witness(&rule(
+                "  a:\n    c-uri|contains: '\u{212A}ey'\n  condition: a"
+            )),
+            Some(vec!["key".to_string()])
         );
         // Escaped wildcards are literal text.
         let w = witness(&rule("  a:\n    c-uri|contains: 'x\\*y'\n  condition: a"));

@@ -515,3 +515,19 @@ fn one_of_and_all_of_patterns() {
         &["HEAD /bbb", "/ccc"],
     );
 }
+
+#[test]
+fn non_ascii_values_fold_case_with_unicode_rules() {
+    // The Kelvin sign lower-cases to an ASCII `k`: it matches `key` (Unicode case folding).
+    check(
+        "  sel:\n    cs-uri-query|contains: '\u{212A}ey'\n  condition: sel",
+        &[Req::get("/p?key=1"), Req::get("/p?KEY=1")],
+        &[Req::get("/p?kay=1")],
+    );
+    // The long s does not lower-case to `s`: `ſcript` never matches ASCII `script`.
+    check(
+        "  sel:\n    cs-uri-query|contains: '\u{17f}cript'\n  condition: sel",
+        &[Req::get("/p?q=<\u{17f}cript>")],
+        &[Req::get("/p?q=<script>"), Req::get("/p?q=<SCRIPT>")],
+    );
+}
