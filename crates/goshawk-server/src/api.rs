@@ -57,7 +57,7 @@ impl ApiError {
         }
     }
 
-    fn internal(message: impl Into<String>) -> ApiError {
+    pub(crate) fn internal(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, message)
     }
 }
@@ -258,12 +258,34 @@ async fn security_headers(mut response: Response) -> Response {
 }
 
 /// Runs the analyzer over validated events and does everything that follows: trace ids,
-/// metrics, live statistics, alerts to the store. Shared by `/analyze` and `ServerHandle`.
+/// metrics, live statistics, alerts to the store (queued). Shared by `/analyze` and
+/// `ServerHandle::analyze`.
 pub(crate) async fn analyze_events(
     state: &Arc<AppState>,
     events: Vec<Event>,
 ) -> Result<AnalyzeResponse, ApiError> {
     let trace_id = uuid::Uuid::new_v4().to_string();
+    let (verdicts, alerts) = analyze_and_record(state, events, &trace_id, None).await?;
+    state.writer.store_alerts(alerts);
+    let decision = decide_batch(&trace_id, &verdicts);
+    Ok(AnalyzeResponse {
+        score: verdicts.iter().map(|v| v.score).fold(0.0, f64::max),
+        batch_size: verdicts.len(),
+        trace_id,
+        decision,
+        verdicts,
+    })
+}
+
+/// Analyses events and records them (metrics, live statistics); returns the verdicts and the
+/// alerts to store. An alert's idempotency key is `keys[i]` for event `i` when given (a
+/// message's `topic/partition/offset`), else its verdict's trace id.
+pub(crate) async fn analyze_and_record(
+    state: &Arc<AppState>,
+    events: Vec<Event>,
+    trace_id: &str,
+    keys: Option<&[String]>,
+) -> Result<(Vec<Verdict>, Vec<Alert>), ApiError> {
     let (events, mut verdicts) = if events.len() <= state.config.inline_batch_max {
         let verdicts = state.analyzer.analyze(&events);
         (events, verdicts)
@@ -306,7 +328,10 @@ pub(crate) async fn analyze_events(
                 ])
                 .inc();
             alerts.push(Alert {
-                idempotency_key: verdict.trace_id.clone(),
+                idempotency_key: keys
+                    .and_then(|keys| keys.get(index))
+                    .unwrap_or(&verdict.trace_id)
+                    .clone(),
                 time_ms: now_ms,
                 source: event.source(),
                 kind: event.kind(),
@@ -323,15 +348,7 @@ pub(crate) async fn analyze_events(
         }
     }
     state.live.record(&events, &verdicts, &alerts, now_ms);
-    state.writer.store_alerts(alerts);
-    let decision = decide_batch(&trace_id, &verdicts);
-    Ok(AnalyzeResponse {
-        score: verdicts.iter().map(|v| v.score).fold(0.0, f64::max),
-        batch_size: verdicts.len(),
-        trace_id,
-        decision,
-        verdicts,
-    })
+    Ok((verdicts, alerts))
 }
 
 /// One decision for the whole batch: its most severe verdict speaks for it.

@@ -104,7 +104,10 @@ pub fn infer_kind(object: &serde_json::Map<String, Value>) -> Option<EventKind> 
     }
 }
 
-fn parse_event(value: Value) -> Result<Event, (String, String)> {
+/// Parses one event object as `POST /analyze` does (its kind from `"kind"` or inferred from its
+/// fields) into a validated event; on failure, the offending field and why. Shared with the
+/// Kafka consumer, whose messages are single events.
+pub fn parse_event(value: Value) -> Result<Event, (String, String)> {
     let Value::Object(mut object) = value else {
         return Err((String::new(), "an event must be a JSON object".into()));
     };

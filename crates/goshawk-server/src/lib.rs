@@ -20,13 +20,14 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use goshawk_core::Event;
+use goshawk_core::{Event, Verdict};
 use goshawk_store::{AlertStore, JsonlSink, Retention};
 use tokio::sync::watch;
 
 pub use analyzer::Analyzer;
 pub use api::{AnalyzeResponse, ApiError, Decision};
 pub use goshawk_store;
+pub use metrics::KafkaStats;
 
 /// Environment variable the API token is read from by [`ServerConfig::token_from_env`].
 pub const TOKEN_ENV: &str = "GOSHAWK_API_TOKEN";
@@ -147,6 +148,32 @@ impl ServerHandle {
     /// Analyses already-validated events as one batch.
     pub async fn analyze(&self, events: Vec<Event>) -> Result<AnalyzeResponse, ApiError> {
         api::analyze_events(&self.state, events).await
+    }
+
+    /// As [`ServerHandle::analyze`], for events read from a durable source (a Kafka consumer):
+    /// event `i`'s alert has idempotency key `keys[i]`, and alerts are in the store when this
+    /// returns (not queued), so the source may commit.
+    pub async fn analyze_durably(
+        &self,
+        events: Vec<Event>,
+        keys: Vec<String>,
+    ) -> Result<Vec<Verdict>, ApiError> {
+        let trace_id = uuid::Uuid::new_v4().to_string();
+        let (verdicts, alerts) =
+            api::analyze_and_record(&self.state, events, &trace_id, Some(&keys)).await?;
+        if !alerts.is_empty() {
+            let store = self.state.store.clone();
+            tokio::task::spawn_blocking(move || store.insert_batch(&alerts))
+                .await
+                .map_err(|err| ApiError::internal(format!("storing alerts: {err}")))?
+                .map_err(|err| ApiError::internal(format!("storing alerts: {err}")))?;
+        }
+        Ok(verdicts)
+    }
+
+    /// Records a Kafka consumer's progress in `/metrics`.
+    pub fn report_kafka(&self, stats: KafkaStats) {
+        self.state.metrics.report_kafka(stats);
     }
 }
 

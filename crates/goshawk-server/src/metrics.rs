@@ -51,6 +51,29 @@ pub struct Metrics {
     pub sse_clients: IntGauge,
     pub model_info: IntGaugeVec,
     pub uptime_seconds: IntGauge,
+    /// Kafka consumption when `serve` also consumes (see [`KafkaStats`]).
+    pub kafka: KafkaMetrics,
+}
+
+/// `goshawk_kafka_*`: what a Kafka consumer inside the server reports.
+pub struct KafkaMetrics {
+    pub records: IntCounter,
+    pub dead_letters: IntCounter,
+    pub lag: IntGauge,
+    pub records_per_second: prometheus::Gauge,
+}
+
+/// One report of a Kafka consumer inside the server (see `ServerHandle::report_kafka`).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct KafkaStats {
+    /// Records committed since the last report.
+    pub records: u64,
+    /// Unreadable records set aside since the last report.
+    pub dead_letters: u64,
+    /// Messages in the assigned partitions not yet consumed.
+    pub lag: i64,
+    /// Committed records per second over the last report interval.
+    pub records_per_second: f64,
 }
 
 impl Metrics {
@@ -125,6 +148,28 @@ impl Metrics {
         registry.register(Box::new(model_info.clone()))?;
         let uptime_seconds = IntGauge::new("goshawk_uptime_seconds", "Seconds since start")?;
         registry.register(Box::new(uptime_seconds.clone()))?;
+        let kafka = KafkaMetrics {
+            records: IntCounter::new(
+                "goshawk_kafka_records_total",
+                "Kafka records consumed and committed",
+            )?,
+            dead_letters: IntCounter::new(
+                "goshawk_kafka_dead_letters_total",
+                "Kafka records that could not be read, set aside",
+            )?,
+            lag: IntGauge::new(
+                "goshawk_kafka_consumer_lag",
+                "Messages in the assigned partitions not yet consumed",
+            )?,
+            records_per_second: prometheus::Gauge::new(
+                "goshawk_kafka_records_per_second",
+                "Kafka records committed per second (last interval)",
+            )?,
+        };
+        registry.register(Box::new(kafka.records.clone()))?;
+        registry.register(Box::new(kafka.dead_letters.clone()))?;
+        registry.register(Box::new(kafka.lag.clone()))?;
+        registry.register(Box::new(kafka.records_per_second.clone()))?;
         Ok(Metrics {
             registry,
             events,
@@ -138,6 +183,7 @@ impl Metrics {
             sse_clients,
             model_info,
             uptime_seconds,
+            kafka,
         })
     }
 
@@ -163,6 +209,14 @@ impl Metrics {
                 .with_label_values(&[field("kind").as_str(), version.as_str()])
                 .set(1);
         }
+    }
+
+    /// Records a Kafka consumer's report.
+    pub fn report_kafka(&self, stats: KafkaStats) {
+        self.kafka.records.inc_by(stats.records);
+        self.kafka.dead_letters.inc_by(stats.dead_letters);
+        self.kafka.lag.set(stats.lag);
+        self.kafka.records_per_second.set(stats.records_per_second);
     }
 
     /// The Prometheus text exposition of every metric.

@@ -47,6 +47,10 @@ pub enum Command {
     /// Generate the simulated bank's traffic (customers and attackers) to a file, stdout or a
     /// server, with its ground truth.
     Simulate(crate::cmd::simulate::SimulateArgs),
+    /// Consume events from Kafka as a consumer-group member: verdicts to a file, alerts to the
+    /// store and a topic, unreadable records to a dead-letter topic (needs the `kafka` feature).
+    #[cfg(feature = "kafka")]
+    Consume(crate::cmd::consume::ConsumeArgs),
 }
 
 /// Input formats for HTTP requests.

@@ -24,6 +24,9 @@ use goshawk_engine::{AnomalyDetector, Detectors, Engine, Scratch, WebDetector};
 use goshawk_server::Analyzer;
 use goshawk_web::{Example, WebModel, WebParams};
 
+use crate::cli::DecisionArgs;
+use crate::setup::Models;
+
 /// Rows of training data kept for `GET /dataset/sample`.
 const SAMPLE_ROWS: usize = 1000;
 
@@ -99,7 +102,59 @@ pub struct LiveEngine {
     training: Mutex<()>,
 }
 
+/// The files an engine is built from: the web model (the built-in one when `None`), anomaly
+/// model files, and the rules and policy.
+pub struct EngineFiles {
+    pub web_model: Option<PathBuf>,
+    pub models: Vec<PathBuf>,
+    pub decision: DecisionArgs,
+}
+
 impl LiveEngine {
+    /// The engine of `files`, with the models trained earlier and saved under
+    /// `<data_dir>/models` in place of the ones of their kind. Shared by `serve` and `consume`.
+    pub fn from_files(files: &EngineFiles, data_dir: &Path) -> Result<LiveEngine> {
+        let (web, web_source) = match &files.web_model {
+            Some(path) => {
+                let bytes =
+                    std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+                let model = WebModel::from_bytes(&bytes)
+                    .with_context(|| format!("loading {}", path.display()))?;
+                (model, (bytes, path.display().to_string()))
+            }
+            None => (
+                crate::builtin::web_model()?,
+                (crate::builtin::WEB_MODEL.to_vec(), "builtin".to_string()),
+            ),
+        };
+        let anomaly = files
+            .models
+            .iter()
+            .map(|path| crate::cmd::anomaly::load_model(path))
+            .collect::<Result<Vec<_>>>()?;
+        let engine = crate::setup::engine(
+            Models {
+                web: Some(web),
+                anomaly,
+            },
+            &files.decision,
+        )?;
+        let live = LiveEngine::new(
+            engine,
+            Some((&web_source.0, web_source.1)),
+            data_dir.join("models"),
+        );
+        let saved = live.load_saved_models()?;
+        if saved > 0 {
+            tracing::info!(
+                saved,
+                dir = %data_dir.join("models").display(),
+                "loaded trained models"
+            );
+        }
+        Ok(live)
+    }
+
     /// Wraps `engine`; `builtin_web` is the bytes of the web model it holds when that is the
     /// built-in one (for its version), and models found in `models_dir` replace those of the
     /// engine.

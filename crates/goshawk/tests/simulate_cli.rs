@@ -150,20 +150,20 @@ fn rate_throttles_and_duration_stops_in_real_time() {
 }
 
 #[test]
-fn bad_options_and_kafka_are_refused_clearly() {
-    let out = goshawk(&[
-        "simulate",
-        "--to",
-        "kafka://localhost:9092/events",
-        "--count",
-        "5",
-    ]);
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("kafka output needs the `kafka` feature"),
-        "{stderr}"
-    );
+fn bad_options_and_kafka_targets_are_refused_clearly() {
+    for target in [
+        "kafka://localhost:9092",
+        "kafka:///events",
+        "kafka://h:1/a/b",
+    ] {
+        let out = goshawk(&["simulate", "--to", target, "--count", "5"]);
+        assert!(!out.status.success(), "{target}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("expected kafka://HOST:PORT/TOPIC"),
+            "{target}: {stderr}"
+        );
+    }
 
     for (args, expect) in [
         (vec!["--duration", "5x"], "unknown unit"),

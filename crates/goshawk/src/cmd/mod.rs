@@ -2,6 +2,8 @@
 
 pub mod anomaly;
 mod check;
+#[cfg(feature = "kafka")]
+pub mod consume;
 mod convert;
 mod evaluate;
 mod generate;
@@ -33,6 +35,8 @@ pub fn run(command: Command) -> Result<()> {
         Command::Rules(c) => rules::run(c),
         Command::Serve(a) => serve::run(a),
         Command::Simulate(a) => simulate::run(a),
+        #[cfg(feature = "kafka")]
+        Command::Consume(a) => consume::run(a),
     }
 }
 

@@ -15,8 +15,7 @@ use goshawk_server::{Server, ServerConfig, ServerHandle};
 use goshawk_sim::bank::{BankParams, BankSimulator};
 
 use crate::cli::DecisionArgs;
-use crate::live_engine::LiveEngine;
-use crate::setup::Models;
+use crate::live_engine::{EngineFiles, LiveEngine};
 
 /// Listen address when neither `--listen` nor the config file sets one.
 const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -60,6 +59,27 @@ pub struct ServeArgs {
     pub models: Vec<PathBuf>,
     #[command(flatten)]
     pub decision: DecisionArgs,
+    /// Also consume events from Kafka (bootstrap brokers HOST:PORT): they go through the same
+    /// pipeline as `/analyze`, and consumer lag and throughput appear in `/metrics`.
+    #[cfg(feature = "kafka")]
+    #[arg(long, value_name = "BROKERS", requires = "kafka_topics")]
+    pub kafka: Option<String>,
+    /// Topic to consume with --kafka (repeatable).
+    #[cfg(feature = "kafka")]
+    #[arg(long = "kafka-topic", value_name = "TOPIC")]
+    pub kafka_topics: Vec<String>,
+    /// Consumer group of --kafka.
+    #[cfg(feature = "kafka")]
+    #[arg(long, default_value = "goshawk-serve")]
+    pub kafka_group: String,
+    /// Dead-letter topic of --kafka (unreadable messages, with the reason).
+    #[cfg(feature = "kafka")]
+    #[arg(long)]
+    pub kafka_dead_letter_topic: Option<String>,
+    /// Alerts topic of --kafka.
+    #[cfg(feature = "kafka")]
+    #[arg(long)]
+    pub kafka_alerts_topic: Option<String>,
 }
 
 /// The configuration file. Every key is optional; unknown keys are an error (a typo must not
@@ -141,8 +161,32 @@ pub fn run(args: ServeArgs) -> Result<()> {
         .thread_keep_alive(Duration::from_secs(60))
         .build()
         .context("starting the async runtime")?;
-    runtime.block_on(serve(config, live, args.demo))
+    #[cfg(feature = "kafka")]
+    let kafka = args
+        .kafka
+        .clone()
+        .map(|brokers| crate::cmd::consume::KafkaLoop {
+            source: goshawk_kafka::KafkaSourceConfig {
+                brokers,
+                topics: args.kafka_topics.clone(),
+                group: args.kafka_group.clone(),
+                properties: Default::default(),
+            },
+            alerts_topic: args.kafka_alerts_topic.clone(),
+            dead_letter_topic: args.kafka_dead_letter_topic.clone(),
+            output: None,
+            exit_when_idle: None,
+            batch: crate::cmd::consume::DEFAULT_BATCH,
+        });
+    #[cfg(not(feature = "kafka"))]
+    let kafka = None;
+    runtime.block_on(serve(config, live, args.demo, kafka))
 }
+
+#[cfg(not(feature = "kafka"))]
+type KafkaLoop = std::convert::Infallible;
+#[cfg(feature = "kafka")]
+use crate::cmd::consume::KafkaLoop;
 
 fn server_config(listen: SocketAddr, data_dir: &Path, file: &ServeConfig) -> Result<ServerConfig> {
     let mut config = ServerConfig::new(listen, data_dir);
@@ -182,60 +226,31 @@ fn server_config(listen: SocketAddr, data_dir: &Path, file: &ServeConfig) -> Res
 /// The engine of the flags and the config file (flags win), with the models saved in the data
 /// directory by earlier training.
 fn build_engine(args: &ServeArgs, file: &ServeConfig, data_dir: &Path) -> Result<LiveEngine> {
-    let decision = DecisionArgs {
-        rules: if args.decision.rules.is_empty() {
-            file.rules.clone()
+    let files = EngineFiles {
+        web_model: args.web_model.clone().or(file.web_model.clone()),
+        models: if args.models.is_empty() {
+            file.models.clone()
         } else {
-            args.decision.rules.clone()
+            args.models.clone()
         },
-        policy: args.decision.policy.clone().or(file.policy.clone()),
-    };
-    let web_path = args.web_model.clone().or(file.web_model.clone());
-    let (web, web_source) = match &web_path {
-        Some(path) => {
-            let bytes =
-                std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-            let model = goshawk_web::WebModel::from_bytes(&bytes)
-                .with_context(|| format!("loading {}", path.display()))?;
-            (model, (bytes, path.display().to_string()))
-        }
-        None => (
-            crate::builtin::web_model()?,
-            (crate::builtin::WEB_MODEL.to_vec(), "builtin".to_string()),
-        ),
-    };
-    let model_paths = if args.models.is_empty() {
-        &file.models
-    } else {
-        &args.models
-    };
-    let anomaly = model_paths
-        .iter()
-        .map(|path| crate::cmd::anomaly::load_model(path))
-        .collect::<Result<Vec<_>>>()?;
-    let engine = crate::setup::engine(
-        Models {
-            web: Some(web),
-            anomaly,
+        decision: DecisionArgs {
+            rules: if args.decision.rules.is_empty() {
+                file.rules.clone()
+            } else {
+                args.decision.rules.clone()
+            },
+            policy: args.decision.policy.clone().or(file.policy.clone()),
         },
-        &decision,
-    )?;
-    let live = LiveEngine::new(
-        engine,
-        Some((&web_source.0, web_source.1)),
-        data_dir.join("models"),
-    );
-    let saved = live.load_saved_models()?;
-    if saved > 0 {
-        eprintln!(
-            "goshawk: loaded {saved} trained model(s) from {}",
-            data_dir.join("models").display()
-        );
-    }
-    Ok(live)
+    };
+    LiveEngine::from_files(&files, data_dir)
 }
 
-async fn serve(config: ServerConfig, live: Arc<LiveEngine>, demo: bool) -> Result<()> {
+async fn serve(
+    config: ServerConfig,
+    live: Arc<LiveEngine>,
+    demo: bool,
+    kafka: Option<KafkaLoop>,
+) -> Result<()> {
     let data_dir = config.data_dir.clone();
     let server = Server::bind(config, live).await?;
     let addr = server.local_addr()?;
@@ -250,9 +265,32 @@ async fn serve(config: ServerConfig, live: Arc<LiveEngine>, demo: bool) -> Resul
         );
         tokio::spawn(run_demo(server.handle()))
     });
+    #[cfg(feature = "kafka")]
+    let consumer = kafka.map(|kafka| {
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let thread = crate::cmd::consume::spawn_in_server(
+            kafka,
+            server.handle(),
+            tokio::runtime::Handle::current(),
+            stop.clone(),
+        );
+        (stop, thread)
+    });
+    #[cfg(not(feature = "kafka"))]
+    let _ = kafka;
     server.run(shutdown_signal()).await?;
     if let Some(task) = demo_task {
         task.abort();
+    }
+    #[cfg(feature = "kafka")]
+    if let Some((stop, thread)) = consumer {
+        // Finish the batch in flight, commit it and leave the group.
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        match tokio::task::spawn_blocking(move || thread.join()).await {
+            Ok(Ok(Ok(()))) => {}
+            Ok(Ok(Err(err))) => eprintln!("goshawk: the Kafka consumer failed: {err:#}"),
+            _ => eprintln!("goshawk: the Kafka consumer thread panicked"),
+        }
     }
     eprintln!("goshawk: stopped");
     Ok(())

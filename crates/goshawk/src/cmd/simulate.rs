@@ -104,6 +104,26 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
 enum Output {
     Lines(Box<dyn Write>),
     Http(HttpOutput),
+    #[cfg(feature = "kafka")]
+    Kafka(goshawk_kafka::KafkaSink),
+}
+
+/// How long the end of a run waits for Kafka to acknowledge what was sent.
+#[cfg(feature = "kafka")]
+const KAFKA_FLUSH_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// `kafka://HOST:PORT[,HOST:PORT...]/TOPIC` as brokers and topic.
+#[cfg(feature = "kafka")]
+fn kafka_target(to: &str) -> Result<(String, String)> {
+    let rest = to.trim_start_matches("kafka://");
+    match rest.split_once('/') {
+        Some((brokers, topic))
+            if !brokers.is_empty() && !topic.is_empty() && !topic.contains('/') =>
+        {
+            Ok((brokers.to_string(), topic.to_string()))
+        }
+        _ => bail!("--to {to}: expected kafka://HOST:PORT/TOPIC"),
+    }
 }
 
 struct HttpOutput {
@@ -148,6 +168,21 @@ impl HttpOutput {
 impl Output {
     fn open(to: &str, batch: u64) -> Result<Output> {
         if to.starts_with("kafka://") {
+            #[cfg(feature = "kafka")]
+            {
+                let (brokers, topic) = kafka_target(to)?;
+                let sink = goshawk_kafka::KafkaSinkConfig {
+                    brokers,
+                    topic,
+                    properties: goshawk_kafka::ONE_MESSAGE_PER_BATCH
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .collect(),
+                }
+                .build()?;
+                return Ok(Output::Kafka(sink));
+            }
+            #[cfg(not(feature = "kafka"))]
             bail!("kafka output needs the `kafka` feature (build goshawk with --features kafka); {to} was not written to");
         }
         if to.starts_with("http://") {
@@ -196,6 +231,14 @@ impl Output {
                 }
                 Ok(!http.hopeless())
             }
+            // Keyed by client address: one client's requests stay in order on one partition,
+            // as the behaviour rules' time windows need.
+            #[cfg(feature = "kafka")]
+            Output::Kafka(sink) => {
+                let key = event.request.client_ip.as_deref().unwrap_or(&event.id);
+                sink.send(key.as_bytes(), event_json(event).as_bytes(), &[])?;
+                Ok(true)
+            }
         }
     }
 
@@ -215,6 +258,8 @@ impl Output {
                 }
                 Ok(())
             }
+            #[cfg(feature = "kafka")]
+            Output::Kafka(_) => Ok(()),
         }
     }
 
@@ -228,6 +273,10 @@ impl Output {
                 http.post_pending();
                 Ok(())
             }
+            #[cfg(feature = "kafka")]
+            Output::Kafka(sink) => sink
+                .flush(KAFKA_FLUSH_TIMEOUT)
+                .with_context(|| format!("sending events to Kafka topic {}", sink.topic())),
         }
     }
 }
@@ -303,6 +352,8 @@ pub fn run(args: SimulateArgs) -> Result<()> {
             stopped_early = Some(match &output {
                 Output::Http(_) => "the server refused every batch",
                 Output::Lines(_) => "the output was closed",
+                #[cfg(feature = "kafka")]
+                Output::Kafka(_) => "the output was closed",
             });
             break;
         }

@@ -1,0 +1,659 @@
+//! `goshawk consume`: a Kafka consumer-group member running every message through the same
+//! validate → detect → decide pipeline as `POST /analyze`.
+//!
+//! Each batch goes: poll → decode (a JSON event of any kind, or a raw access-log line) → analyze
+//! → write verdicts (`--output`), alerts (the store in `--data-dir`, `--alerts-topic`) and
+//! undecodable records (`--dead-letter-topic`) → flush and sync all of them → commit offsets.
+//! Offsets are committed only after everything the batch produced is durably written, so a
+//! killed consumer loses nothing; its successor re-reads the uncommitted batch, and alerts keep
+//! one row per message because their idempotency key is `topic/partition/offset`.
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use goshawk_core::{Alert, Event, Verdict};
+use goshawk_kafka::{KafkaSink, KafkaSinkConfig, KafkaSourceConfig, Properties};
+use goshawk_server::goshawk_store::{AlertStore, Retention};
+use goshawk_server::Analyzer;
+
+use crate::cli::DecisionArgs;
+use crate::live_engine::{EngineFiles, LiveEngine};
+
+/// Records analysed and committed together.
+pub const DEFAULT_BATCH: usize = 500;
+/// Longest wait for a first record of a batch.
+const POLL_WAIT: Duration = Duration::from_millis(500);
+/// Longest wait for the alerts and dead-letter topics to acknowledge a batch.
+const FLUSH_TIMEOUT: Duration = Duration::from_secs(30);
+/// Longest wait for the group to give this member its first assignment.
+const JOIN_TIMEOUT: Duration = Duration::from_secs(120);
+/// How often progress is logged.
+const PROGRESS_EVERY: Duration = Duration::from_secs(10);
+/// Data directory when neither `--data-dir` nor the config file sets one (as `serve`).
+const DEFAULT_DATA_DIR: &str = "goshawk-data";
+
+#[derive(Debug, clap::Args)]
+pub struct ConsumeArgs {
+    /// Bootstrap brokers, HOST:PORT[,HOST:PORT...].
+    #[arg(long)]
+    pub brokers: Option<String>,
+    /// Topic to consume (repeatable).
+    #[arg(long = "topic", value_name = "TOPIC")]
+    pub topics: Vec<String>,
+    /// Consumer group id: consumers of one group split the partitions.
+    #[arg(long)]
+    pub group: Option<String>,
+    /// Also publish every alert (JSON, keyed by its source) to this topic.
+    #[arg(long)]
+    pub alerts_topic: Option<String>,
+    /// Publish messages that cannot be read here, with the reason and the original bytes.
+    /// Without it they are logged and counted.
+    #[arg(long)]
+    pub dead_letter_topic: Option<String>,
+    /// Append one JSON line per scored event (its `"id"`, where it was read, the verdict).
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+    /// Stop after this many seconds with nothing to read (default: run until SIGINT/SIGTERM).
+    #[arg(long, value_name = "SECONDS")]
+    pub exit_when_idle: Option<f64>,
+    /// TOML configuration (see docs/kafka.md); flags win over it.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Directory of the alert store (`alerts.db`) and of trained models [default: ./goshawk-data].
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Records analysed and committed together [default: 500].
+    #[arg(long)]
+    pub batch: Option<usize>,
+    /// Web model file (the built-in model when absent).
+    #[arg(long)]
+    pub web_model: Option<PathBuf>,
+    /// Anomaly model files (sessions, IoT, Zeek; repeatable).
+    #[arg(long = "model", value_name = "FILE")]
+    pub models: Vec<PathBuf>,
+    #[command(flatten)]
+    pub decision: DecisionArgs,
+}
+
+/// The configuration file: every key optional, unknown keys an error.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConsumeConfig {
+    brokers: Option<String>,
+    #[serde(default)]
+    topics: Vec<String>,
+    group: Option<String>,
+    alerts_topic: Option<String>,
+    dead_letter_topic: Option<String>,
+    output: Option<PathBuf>,
+    exit_when_idle: Option<f64>,
+    data_dir: Option<PathBuf>,
+    batch: Option<usize>,
+    web_model: Option<PathBuf>,
+    #[serde(default)]
+    models: Vec<PathBuf>,
+    #[serde(default)]
+    rules: Vec<String>,
+    policy: Option<PathBuf>,
+    /// librdkafka properties for the consumer and producers (`security.protocol`, ...).
+    #[serde(default)]
+    kafka: Properties,
+}
+
+/// Everything the consumer needs, flags and file merged.
+struct Settings {
+    kafka: KafkaLoop,
+    data_dir: PathBuf,
+    engine: EngineFiles,
+}
+
+/// What to consume and where its results go: the part `serve --kafka` shares.
+pub struct KafkaLoop {
+    pub source: KafkaSourceConfig,
+    pub alerts_topic: Option<String>,
+    pub dead_letter_topic: Option<String>,
+    pub output: Option<PathBuf>,
+    pub exit_when_idle: Option<Duration>,
+    pub batch: usize,
+}
+
+fn settings(args: ConsumeArgs) -> Result<Settings> {
+    let file = match &args.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            toml::from_str::<ConsumeConfig>(&text)
+                .with_context(|| format!("{}: invalid configuration", path.display()))?
+        }
+        None => ConsumeConfig::default(),
+    };
+    let Some(brokers) = args.brokers.or(file.brokers) else {
+        bail!("no brokers: give --brokers HOST:PORT (or `brokers` in --config)");
+    };
+    let topics = if args.topics.is_empty() {
+        file.topics
+    } else {
+        args.topics
+    };
+    if topics.is_empty() {
+        bail!("no topic: give --topic NAME (or `topics` in --config)");
+    }
+    let Some(group) = args.group.or(file.group) else {
+        bail!("no consumer group: give --group ID (or `group` in --config)");
+    };
+    let exit_when_idle = match args.exit_when_idle.or(file.exit_when_idle) {
+        Some(s) if s.is_finite() && s >= 0.0 => Some(Duration::from_secs_f64(s)),
+        Some(s) => bail!("--exit-when-idle {s}: expected a number of seconds >= 0"),
+        None => None,
+    };
+    let batch = args.batch.or(file.batch).unwrap_or(DEFAULT_BATCH);
+    if batch == 0 {
+        bail!("--batch must be at least 1");
+    }
+    Ok(Settings {
+        kafka: KafkaLoop {
+            source: KafkaSourceConfig {
+                brokers,
+                topics,
+                group,
+                properties: file.kafka,
+            },
+            alerts_topic: args.alerts_topic.or(file.alerts_topic),
+            dead_letter_topic: args.dead_letter_topic.or(file.dead_letter_topic),
+            output: args.output.or(file.output),
+            exit_when_idle,
+            batch,
+        },
+        data_dir: args
+            .data_dir
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)),
+        engine: EngineFiles {
+            web_model: args.web_model.or(file.web_model),
+            models: if args.models.is_empty() {
+                file.models
+            } else {
+                args.models
+            },
+            decision: DecisionArgs {
+                rules: if args.decision.rules.is_empty() {
+                    file.rules
+                } else {
+                    args.decision.rules
+                },
+                policy: args.decision.policy.or(file.policy),
+            },
+        },
+    })
+}
+
+pub fn run(args: ConsumeArgs) -> Result<()> {
+    let settings = settings(args)?;
+    std::fs::create_dir_all(&settings.data_dir)
+        .with_context(|| format!("creating {}", settings.data_dir.display()))?;
+    let engine = LiveEngine::from_files(&settings.engine, &settings.data_dir)?;
+    let store = AlertStore::open(settings.data_dir.join("alerts.db"), Retention::default())
+        .context("opening the alert store")?;
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(signal, stop.clone()).context("installing signal handlers")?;
+    }
+    consume(
+        &settings.kafka,
+        Pipeline::Standalone {
+            engine: Box::new(engine),
+            store: Box::new(store),
+        },
+        &stop,
+    )
+}
+
+/// Runs a consumer inside `serve` on its own thread until `stop` is set: verdicts go through
+/// the server (metrics, live feed, alert store), progress to `/metrics`.
+pub fn spawn_in_server(
+    kafka: KafkaLoop,
+    handle: goshawk_server::ServerHandle,
+    runtime: tokio::runtime::Handle,
+    stop: Arc<AtomicBool>,
+) -> std::thread::JoinHandle<Result<()>> {
+    std::thread::spawn(move || {
+        let result = consume(&kafka, Pipeline::Server { handle, runtime }, &stop);
+        if let Err(err) = &result {
+            tracing::error!("the Kafka consumer stopped: {err:#}");
+        }
+        result
+    })
+}
+
+/// Where decoded events are analysed and their alerts stored.
+enum Pipeline {
+    /// `goshawk consume`: the engine in this process, alerts to the store in the data directory.
+    Standalone {
+        engine: Box<LiveEngine>,
+        store: Box<AlertStore>,
+    },
+    /// `goshawk serve --kafka`: through the server, as if posted to `/analyze`.
+    Server {
+        handle: goshawk_server::ServerHandle,
+        runtime: tokio::runtime::Handle,
+    },
+}
+
+/// How often a consumer inside the server updates `/metrics`.
+const SERVER_REPORT_EVERY: Duration = Duration::from_secs(2);
+
+/// The consume loop: poll, process, commit, until idle or `stop`.
+fn consume(kafka: &KafkaLoop, pipeline: Pipeline, stop: &AtomicBool) -> Result<()> {
+    let sink = |topic: &Option<String>| -> Result<Option<KafkaSink>> {
+        topic
+            .as_ref()
+            .map(|topic| {
+                KafkaSinkConfig {
+                    brokers: kafka.source.brokers.clone(),
+                    topic: topic.clone(),
+                    properties: kafka.source.properties.clone(),
+                }
+                .build()
+                .map_err(anyhow::Error::from)
+            })
+            .transpose()
+    };
+    let mut consumer = Consumer {
+        pipeline,
+        alerts: sink(&kafka.alerts_topic)?,
+        dead_letters: sink(&kafka.dead_letter_topic)?,
+        output: kafka.output.as_deref().map(VerdictFile::open).transpose()?,
+        counts: Counts::default(),
+    };
+    let source = kafka.source.build()?;
+    eprintln!(
+        "goshawk: consuming {:?} from {} as group {}",
+        kafka.source.topics, kafka.source.brokers, kafka.source.group
+    );
+    let in_server = matches!(consumer.pipeline, Pipeline::Server { .. });
+    let report_every = if in_server {
+        SERVER_REPORT_EVERY
+    } else {
+        PROGRESS_EVERY
+    };
+    let mut first_record: Option<Instant> = None;
+    let mut last_record = Instant::now();
+    let mut last_done = Instant::now();
+    let mut last_report = (Instant::now(), Counts::default());
+    let started = Instant::now();
+    let mut joined = false;
+    let outcome = loop {
+        if stop.load(Ordering::Relaxed) {
+            eprintln!("goshawk: stopping (signal): the last batch was committed");
+            break Ok(());
+        }
+        if let Some(partitions) = source.assignment_change() {
+            let names: Vec<String> = partitions.iter().map(|(t, p)| format!("{t}/{p}")).collect();
+            eprintln!(
+                "goshawk: assigned {} partition(s): {}",
+                names.len(),
+                names.join(", ")
+            );
+            if !joined {
+                joined = true;
+                // Idle time counts from joining the group: a restarted member may wait for
+                // the group to give up on its predecessor first.
+                last_record = Instant::now();
+            }
+        }
+        if !joined {
+            // Only a run meant to end gives up; a long-running consumer waits for the broker.
+            if kafka.exit_when_idle.is_some() && started.elapsed() >= JOIN_TIMEOUT {
+                break Err(anyhow::anyhow!(
+                    "no partition assignment from {} within {}s (is the broker reachable?)",
+                    kafka.source.brokers,
+                    JOIN_TIMEOUT.as_secs()
+                ));
+            }
+            last_record = Instant::now();
+        }
+        if let Some(idle) = kafka.exit_when_idle {
+            if last_record.elapsed() >= idle {
+                eprintln!(
+                    "goshawk: nothing to read for {:.1}s, stopping",
+                    idle.as_secs_f64()
+                );
+                break Ok(());
+            }
+        }
+        if last_report.0.elapsed() >= report_every {
+            let lag: i64 = source
+                .lag(Duration::from_secs(1))
+                .iter()
+                .map(|p| p.lag)
+                .sum();
+            let counts = &consumer.counts;
+            let seconds = last_report.0.elapsed().as_secs_f64();
+            let stats = goshawk_server::KafkaStats {
+                records: counts.committed - last_report.1.committed,
+                dead_letters: counts.dead_letters - last_report.1.dead_letters,
+                lag,
+                records_per_second: (counts.committed - last_report.1.committed) as f64 / seconds,
+            };
+            match &consumer.pipeline {
+                Pipeline::Server { handle, .. } => handle.report_kafka(stats),
+                Pipeline::Standalone { .. } => tracing::info!(
+                    committed = counts.committed,
+                    alerts = counts.alerts,
+                    dead_letters = counts.dead_letters,
+                    lag,
+                    records_per_second = stats.records_per_second,
+                    "consuming"
+                ),
+            }
+            last_report = (Instant::now(), consumer.counts.clone());
+        }
+        let wait = match kafka.exit_when_idle {
+            Some(idle) => POLL_WAIT.min(idle.saturating_sub(last_record.elapsed())),
+            None => POLL_WAIT,
+        };
+        let batch = match source.poll_batch(kafka.batch, wait) {
+            Ok(batch) => batch,
+            Err(err) => break Err(anyhow::Error::from(err)),
+        };
+        if batch.is_empty() {
+            continue;
+        }
+        first_record.get_or_insert(last_record);
+        last_record = Instant::now();
+        if let Err(err) = consumer.process(&batch) {
+            break Err(err.context("processing a batch (its offsets were not committed)"));
+        }
+        match source.commit(&batch) {
+            Ok(()) => consumer.counts.committed += batch.len() as u64,
+            // A rebalance took the partitions: their new owner re-reads the batch (at least
+            // once; the store keeps one alert per message).
+            Err(err) => {
+                consumer.counts.commit_failures += 1;
+                tracing::warn!(%err, "commit failed; the batch will be read again");
+            }
+        }
+        last_done = Instant::now();
+    };
+    source.close();
+    // From the first record read to the last batch done: the rate while there was work.
+    let busy = first_record.map_or(0.0, |first| (last_done - first).as_secs_f64());
+    let counts = &consumer.counts;
+    eprintln!(
+        "goshawk: {} record(s) committed ({} failed commit(s)), {} scored, {} alert(s), {} unreadable ({}), {:.0} records/s over {busy:.1}s busy",
+        counts.committed,
+        counts.commit_failures,
+        counts.scored,
+        counts.alerts,
+        counts.dead_letters,
+        if consumer.dead_letters.is_some() { "sent to the dead-letter topic" } else { "logged" },
+        counts.committed as f64 / busy.max(1e-9),
+    );
+    outcome
+}
+
+#[derive(Debug, Default, Clone)]
+struct Counts {
+    committed: u64,
+    scored: u64,
+    alerts: u64,
+    dead_letters: u64,
+    commit_failures: u64,
+}
+
+/// The pipeline after the source: decode, analyze, write.
+struct Consumer {
+    pipeline: Pipeline,
+    alerts: Option<KafkaSink>,
+    dead_letters: Option<KafkaSink>,
+    output: Option<VerdictFile>,
+    counts: Counts,
+}
+
+impl Consumer {
+    /// Runs one batch and makes everything it produced durable; an error means nothing of the
+    /// batch may be committed.
+    fn process(&mut self, batch: &[goshawk_kafka::Record]) -> Result<()> {
+        let mut events = Vec::with_capacity(batch.len());
+        let mut origins = Vec::with_capacity(batch.len());
+        for record in batch {
+            match decode(&record.payload) {
+                Ok((id, event)) => {
+                    events.push(event);
+                    origins.push((id.unwrap_or_else(|| record.position()), record));
+                }
+                Err(reason) => self.dead_letter(record, &reason)?,
+            }
+        }
+        let mut verdicts = match &self.pipeline {
+            Pipeline::Standalone { engine, .. } => engine.analyze(&events),
+            Pipeline::Server { handle, runtime } => {
+                let keys = origins.iter().map(|(_, r)| r.position()).collect();
+                runtime
+                    .block_on(handle.analyze_durably(events.clone(), keys))
+                    .map_err(|err| anyhow::anyhow!("analysing through the server: {err:?}"))?
+            }
+        };
+        if verdicts.len() != events.len() {
+            bail!(
+                "the engine returned {} verdicts for {} events",
+                verdicts.len(),
+                events.len()
+            );
+        }
+        let now_ms = goshawk_server::goshawk_store::now_ms();
+        let mut alerts = Vec::new();
+        for ((event, verdict), (id, record)) in events.iter().zip(verdicts.iter_mut()).zip(&origins)
+        {
+            if verdict.trace_id.is_empty() {
+                verdict.trace_id = record.position();
+            }
+            if let Some(output) = self.output.as_mut() {
+                output.write(id, &record.position(), event, verdict)?;
+            }
+            if verdict.action.is_alert() {
+                alerts.push(Alert {
+                    idempotency_key: record.position(),
+                    time_ms: now_ms,
+                    source: event.source(),
+                    kind: event.kind(),
+                    verdict: verdict.clone(),
+                    event: event.clone(),
+                });
+            }
+        }
+        self.counts.scored += events.len() as u64;
+        self.counts.alerts += alerts.len() as u64;
+        if let Pipeline::Standalone { store, .. } = &self.pipeline {
+            store
+                .insert_batch(&alerts)
+                .context("writing alerts to the store")?;
+        }
+        if let Some(sink) = &self.alerts {
+            for alert in &alerts {
+                let payload = serde_json::to_vec(alert).context("encoding an alert")?;
+                let key = alert.source.as_deref().unwrap_or(&alert.idempotency_key);
+                sink.send(
+                    key.as_bytes(),
+                    &payload,
+                    &[("goshawk.idempotency_key", alert.idempotency_key.as_bytes())],
+                )?;
+            }
+            sink.flush(FLUSH_TIMEOUT)?;
+        }
+        if let Some(sink) = &self.dead_letters {
+            sink.flush(FLUSH_TIMEOUT)?;
+        }
+        if let Some(output) = self.output.as_mut() {
+            output.sync()?;
+        }
+        Ok(())
+    }
+
+    /// Sets aside a record that cannot be read: to the dead-letter topic (original bytes, the
+    /// reason and where it came from in headers) when there is one, else to the log.
+    fn dead_letter(&mut self, record: &goshawk_kafka::Record, reason: &str) -> Result<()> {
+        self.counts.dead_letters += 1;
+        tracing::warn!(record = %record.position(), %reason, "unreadable record set aside");
+        if let Some(sink) = &self.dead_letters {
+            let position = record.position();
+            sink.send(
+                record.key.as_deref().unwrap_or(position.as_bytes()),
+                &record.payload,
+                &[
+                    ("goshawk.error", reason.as_bytes()),
+                    ("goshawk.source", position.as_bytes()),
+                ],
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Longest message read as an event; a longer one is set aside (a bound on what one sender can
+/// make the consumer hold).
+const MAX_MESSAGE_BYTES: usize = 1 << 20;
+
+/// A message as an event, with its `"id"` when it carries one; or why it cannot be read.
+/// Messages are JSON events of any kind (as `POST /analyze` takes them) or raw access-log lines.
+fn decode(payload: &[u8]) -> std::result::Result<(Option<String>, Event), String> {
+    if payload.len() > MAX_MESSAGE_BYTES {
+        return Err(format!(
+            "message of {} bytes exceeds the {MAX_MESSAGE_BYTES}-byte limit",
+            payload.len()
+        ));
+    }
+    let text = std::str::from_utf8(payload)
+        .map_err(|e| format!("not UTF-8 text: {e}"))?
+        .trim();
+    if text.is_empty() {
+        return Err("empty message".into());
+    }
+    if text.starts_with('{') {
+        let mut value: Value =
+            serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
+        let id = match value.as_object_mut().and_then(|o| o.remove("id")) {
+            Some(Value::String(s)) => Some(s),
+            Some(Value::Number(n)) => Some(n.to_string()),
+            _ => None,
+        };
+        let event = goshawk_server::ingest::parse_event(value).map_err(|(field, reason)| {
+            if field.is_empty() {
+                reason
+            } else {
+                format!("field {field}: {reason}")
+            }
+        })?;
+        return Ok((id, event));
+    }
+    let request = goshawk_io::http::parse_combined(text)
+        .map_err(|e| format!("neither a JSON event nor an access-log line: {e}"))?;
+    let event = Event::Http(request);
+    event
+        .validate()
+        .map_err(|invalid| format!("field {}: {}", invalid.field, invalid.reason))?;
+    Ok((None, event))
+}
+
+/// `--output`: one JSON line per scored event, appended, synced before each commit.
+struct VerdictFile {
+    path: PathBuf,
+    writer: BufWriter<File>,
+}
+
+impl VerdictFile {
+    fn open(path: &Path) -> Result<VerdictFile> {
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .with_context(|| format!("opening {}", path.display()))?;
+        Ok(VerdictFile {
+            path: path.to_path_buf(),
+            writer: BufWriter::with_capacity(1 << 16, file),
+        })
+    }
+
+    fn write(&mut self, id: &str, position: &str, event: &Event, verdict: &Verdict) -> Result<()> {
+        let line = json!({
+            "id": id,
+            "source": position,
+            "kind": event.kind(),
+            "score": verdict.score,
+            "is_threat": verdict.is_threat,
+            "action": verdict.action,
+            "confidence": verdict.confidence,
+            "attack_type": verdict.attack_type,
+            "explanation": verdict.explanation,
+            "trace_id": verdict.trace_id,
+        });
+        serde_json::to_writer(&mut self.writer, &line)
+            .map_err(std::io::Error::from)
+            .and_then(|()| self.writer.write_all(b"\n"))
+            .with_context(|| format!("writing {}", self.path.display()))
+    }
+
+    fn sync(&mut self) -> Result<()> {
+        self.writer
+            .flush()
+            .and_then(|()| self.writer.get_ref().sync_data())
+            .with_context(|| format!("writing {}", self.path.display()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_events_of_any_kind_and_access_log_lines_decode() {
+        let (id, event) = decode(br#"{"id":"e-1","kind":"http","method":"GET","url":"/x?q=1"}"#)
+            .expect("http event");
+        assert_eq!(id.as_deref(), Some("e-1"));
+        assert_eq!(event.kind(), goshawk_core::EventKind::Http);
+
+        let (id, event) = decode(
+            br#"{"id":7,"uid":"C1","ts":1.0,"id.orig_h":"10.0.0.1","id.orig_p":1,"id.resp_h":"10.0.0.2","id.resp_p":80,"proto":"tcp"}"#,
+        )
+        .expect("zeek record");
+        assert_eq!(id.as_deref(), Some("7"));
+        assert_eq!(event.kind(), goshawk_core::EventKind::Zeek);
+
+        let line = br#"10.0.0.9 - - [10/Oct/2000:13:55:36 -0700] "GET /etc/passwd HTTP/1.1" 404 0 "-" "curl/8""#;
+        let (id, event) = decode(line).expect("access log line");
+        assert_eq!(id, None);
+        let Event::Http(request) = event else {
+            panic!("http")
+        };
+        assert_eq!(request.url, "/etc/passwd");
+        assert_eq!(request.client_ip.as_deref(), Some("10.0.0.9"));
+    }
+
+    #[test]
+    fn unreadable_messages_say_why() {
+        let cases: [(&[u8], &str); 5] = [
+            (b"", "empty"),
+            (b"{not json", "invalid JSON"),
+            (br#"{"kind":"iot","device_id":"d1"}"#, "field"),
+            (b"\xff\xfe", "UTF-8"),
+            (
+                b"hello world",
+                "neither a JSON event nor an access-log line",
+            ),
+        ];
+        for (payload, expected) in cases {
+            let err = decode(payload).expect_err("unreadable");
+            assert!(err.contains(expected), "{payload:?}: {err}");
+        }
+        let huge = vec![b' '; MAX_MESSAGE_BYTES + 1];
+        assert!(decode(&huge).expect_err("too big").contains("limit"));
+    }
+}
