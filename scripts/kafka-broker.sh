@@ -7,6 +7,7 @@
 #   scripts/kafka-broker.sh start PORT   start a broker on 127.0.0.1:PORT, wait until it listens,
 #                                        print its pid
 #   scripts/kafka-broker.sh stop PID     stop it
+#   scripts/kafka-broker.sh free-port [P] the first free port from P (default 19092) on
 #
 # The cache lives outside the clone so CI reuses it: $GOSHAWK_TOOLS_DIR, by default
 # ~/.cache/goshawk-tools. Debian's librdkafka/kcat are too old for tansu and are not used; the
@@ -36,9 +37,19 @@ case "${1:-}" in
   path)
     [ -x "$bin" ] && echo "$bin"
     ;;
+  free-port)
+    # The first port from ${2:-19092} on that nothing listens on.
+    port="${2:-19092}"
+    while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
+    echo "$port"
+    ;;
   start)
     port="${2:?usage: kafka-broker.sh start PORT}"
     [ -x "$bin" ] || { echo "kafka-broker: tansu is not installed (scripts/kafka-broker.sh install)" >&2; exit 1; }
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "kafka-broker: 127.0.0.1:$port is already in use" >&2
+      exit 1
+    fi
     log="$tools/tansu-$port.log"
     "$bin" broker \
       --listener-url "tcp://127.0.0.1:$port" \
@@ -46,7 +57,7 @@ case "${1:-}" in
       --storage-engine "memory://tansu/" >"$log" 2>&1 &
     pid=$!
     for _ in $(seq 1 100); do
-      if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && kill -0 "$pid" 2>/dev/null; then
         echo "$pid"
         exit 0
       fi
@@ -65,7 +76,7 @@ case "${1:-}" in
     kill "${2:?usage: kafka-broker.sh stop PID}" 2>/dev/null || true
     ;;
   *)
-    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n "2,14p" "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

@@ -312,6 +312,14 @@ pub struct EvaluateArgs {
     /// model's --fit-on) instead of label-blind on the evaluation data.
     #[arg(long, num_args = 1..)]
     pub compare_train: Vec<String>,
+    /// Ground truth of a simulated run (`simulate --truth`: `{"id","label","attack_type"}` per
+    /// line); with --verdicts, measures the whole running system.
+    #[arg(long, requires = "verdicts")]
+    pub truth: Option<PathBuf>,
+    /// Verdicts of that run, JSON Lines with `"id"` and `"is_threat"` (or `"action"`) and
+    /// `"score"`: `consume --output`, `scan` output with ids, or any producer of that shape.
+    #[arg(long, requires = "truth")]
+    pub verdicts: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

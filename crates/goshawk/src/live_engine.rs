@@ -5,6 +5,8 @@
 //! so a restart keeps what was trained.
 
 use std::cell::RefCell;
+
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
@@ -26,6 +28,10 @@ use goshawk_web::{Example, WebModel, WebParams};
 
 use crate::cli::DecisionArgs;
 use crate::setup::Models;
+
+/// Batches at least this large are scored on every core (smaller ones are not worth the
+/// hand-off).
+const PARALLEL_BATCH: usize = 64;
 
 /// Rows of training data kept for `GET /dataset/sample`.
 const SAMPLE_ROWS: usize = 1000;
@@ -153,6 +159,62 @@ impl LiveEngine {
             );
         }
         Ok(live)
+    }
+
+    /// Verdicts of `events`, in order; `raw_lines[i]`, when present, is event `i` as it was
+    /// logged (keyword rules match it). Batches of [`PARALLEL_BATCH`] events or more are scored
+    /// by the models on every core; rules and decisions run in input order when a rule keeps
+    /// time windows (correlation), in parallel otherwise, as `scan` does.
+    pub fn analyze_lines(&self, events: &[Event], raw_lines: &[Option<&str>]) -> Vec<Verdict> {
+        let engine = self.current();
+        let raw = |i: usize| raw_lines.get(i).copied().flatten();
+        let finish = |i: usize, event: &Event, model| match model {
+            Ok(model) => engine.analyze_scored(event, raw(i), model),
+            Err(invalid) => refused(format!("{invalid}")),
+        };
+        if events.len() < PARALLEL_BATCH {
+            return SCRATCH.with(|scratch| {
+                let mut scratch = scratch.borrow_mut();
+                events
+                    .iter()
+                    .enumerate()
+                    .map(|(i, event)| {
+                        let model = event
+                            .validate()
+                            .map(|()| engine.model_finding(event, &mut scratch));
+                        finish(i, event, model)
+                    })
+                    .collect()
+            });
+        }
+        let models: Vec<_> = events
+            .par_iter()
+            .map_init(Scratch::default, |scratch, event| {
+                event
+                    .validate()
+                    .map(|()| engine.model_finding(event, scratch))
+            })
+            .collect();
+        let ordered = engine
+            .detectors()
+            .rules
+            .as_ref()
+            .is_some_and(|rules| rules.needs_event_order());
+        if ordered {
+            events
+                .iter()
+                .zip(models)
+                .enumerate()
+                .map(|(i, (event, model))| finish(i, event, model))
+                .collect()
+        } else {
+            events
+                .par_iter()
+                .zip(models)
+                .enumerate()
+                .map(|(i, (event, model))| finish(i, event, model))
+                .collect()
+        }
     }
 
     /// Wraps `engine`; `builtin_web` is the bytes of the web model it holds when that is the
@@ -435,18 +497,7 @@ fn refused(reason: String) -> Verdict {
 
 impl Analyzer for LiveEngine {
     fn analyze(&self, events: &[Event]) -> Vec<Verdict> {
-        let engine = self.current();
-        SCRATCH.with(|scratch| {
-            let mut scratch = scratch.borrow_mut();
-            events
-                .iter()
-                .map(|event| {
-                    engine
-                        .analyze(event, None, &mut scratch)
-                        .unwrap_or_else(|invalid| refused(invalid.to_string()))
-                })
-                .collect()
-        })
+        self.analyze_lines(events, &[])
     }
 
     fn score_only(&self, events: &[Event]) -> Vec<Option<f64>> {

@@ -282,3 +282,108 @@ fn http_output_fails_when_every_batch_fails() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("failed"));
 }
+
+#[test]
+fn evaluate_joins_verdicts_to_the_truth_by_id() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let events = dir.path().join("events.jsonl");
+    let truth = dir.path().join("truth.jsonl");
+    goshawk_ok(&[
+        "simulate",
+        "--seed",
+        "3",
+        "--attack-ratio",
+        "0.2",
+        "--count",
+        "1500",
+        "--to",
+        events.to_str().expect("utf-8"),
+        "--truth",
+        truth.to_str().expect("utf-8"),
+    ]);
+    // Verdicts that are right except for one missed attack, one flagged customer and one event
+    // without a verdict; one verdict repeated (as after a consumer restart); shuffled order.
+    let truth_lines: Vec<Value> = lines(&truth)
+        .iter()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    let attacks = truth_lines
+        .iter()
+        .filter(|t| t["label"] == "attack")
+        .count();
+    let normal = truth_lines.len() - attacks;
+    let first_attack = truth_lines.iter().position(|t| t["label"] == "attack");
+    let first_normal = truth_lines.iter().position(|t| t["label"] == "normal");
+    let (first_attack, first_normal) =
+        (first_attack.expect("attack"), first_normal.expect("normal"));
+    let missing = (0..truth_lines.len())
+        .find(|&i| i != first_attack && i != first_normal && truth_lines[i]["label"] == "normal")
+        .expect("another normal event");
+    let mut verdicts: Vec<String> = Vec::new();
+    for (i, t) in truth_lines.iter().enumerate().rev() {
+        if i == missing {
+            continue;
+        }
+        let mut threat = t["label"] == "attack";
+        if i == first_attack || i == first_normal {
+            threat = !threat;
+        }
+        let line = serde_json::json!({"id": t["id"], "score": if threat {0.9} else {0.1}, "is_threat": threat});
+        verdicts.push(line.to_string());
+        if i == first_normal {
+            verdicts.push(line.to_string());
+        }
+    }
+    let verdicts_path = dir.path().join("verdicts.jsonl");
+    std::fs::write(&verdicts_path, verdicts.join("\n")).expect("write");
+    let out = goshawk_ok(&[
+        "evaluate",
+        "--truth",
+        truth.to_str().expect("utf-8"),
+        "--verdicts",
+        verdicts_path.to_str().expect("utf-8"),
+        "--json",
+    ]);
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json report");
+    let text = report.to_string();
+    let (tp, fp) = ((attacks - 1) as f64, 1.0);
+    let precision = tp / (tp + fp);
+    let recall = tp / attacks as f64;
+    assert!(normal > 500 && attacks > 50, "{normal} {attacks}");
+    let number = |key: &str| -> f64 {
+        fn find(v: &Value, key: &str) -> Option<f64> {
+            match v {
+                Value::Object(m) => m
+                    .get(key)
+                    .and_then(Value::as_f64)
+                    .or_else(|| m.values().find_map(|v| find(v, key))),
+                Value::Array(a) => a.iter().find_map(|v| find(v, key)),
+                _ => None,
+            }
+        }
+        find(&report, key).unwrap_or_else(|| panic!("no {key} in {text}"))
+    };
+    assert!((number("precision") - precision).abs() < 1e-9, "{text}");
+    assert!((number("recall") - recall).abs() < 1e-9, "{text}");
+    assert!(
+        text.contains("\"1\""),
+        "one missing / one repeated reported: {text}"
+    );
+
+    // A verdict file with a bad line is refused, naming file and line.
+    std::fs::write(
+        &verdicts_path,
+        "{\"id\":\"x\",\"is_threat\":true}\nnot json\n",
+    )
+    .expect("write");
+    let out = goshawk(&[
+        "evaluate",
+        "--truth",
+        truth.to_str().expect("utf-8"),
+        "--verdicts",
+        verdicts_path.to_str().expect("utf-8"),
+    ]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("verdicts.jsonl:2"), "{stderr}");
+}

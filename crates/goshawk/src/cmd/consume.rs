@@ -22,7 +22,6 @@ use serde_json::{json, Value};
 use goshawk_core::{Alert, Event, Verdict};
 use goshawk_kafka::{KafkaSink, KafkaSinkConfig, KafkaSourceConfig, Properties};
 use goshawk_server::goshawk_store::{AlertStore, Retention};
-use goshawk_server::Analyzer;
 
 use crate::cli::DecisionArgs;
 use crate::live_engine::{EngineFiles, LiveEngine};
@@ -433,8 +432,18 @@ impl Consumer {
                 Err(reason) => self.dead_letter(record, &reason)?,
             }
         }
+        // A raw log line is what keyword (fieldless) rules match.
+        let raw_lines: Vec<Option<&str>> = origins
+            .iter()
+            .map(|(_, record)| {
+                std::str::from_utf8(&record.payload)
+                    .ok()
+                    .map(str::trim)
+                    .filter(|text| !text.starts_with('{'))
+            })
+            .collect();
         let mut verdicts = match &self.pipeline {
-            Pipeline::Standalone { engine, .. } => engine.analyze(&events),
+            Pipeline::Standalone { engine, .. } => engine.analyze_lines(&events, &raw_lines),
             Pipeline::Server { handle, runtime } => {
                 let keys = origins.iter().map(|(_, r)| r.position()).collect();
                 runtime

@@ -13,6 +13,9 @@ use crate::cli::EvaluateArgs;
 use crate::inputs::load_examples;
 
 pub fn run(args: EvaluateArgs) -> Result<()> {
+    if let (Some(truth), Some(verdicts)) = (&args.truth, &args.verdicts) {
+        return system(truth, verdicts, &args);
+    }
     if let Some(path) = &args.model {
         if super::anomaly::is_anomaly_model_file(path) {
             return super::anomaly::evaluate(&args);
@@ -65,8 +68,17 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
             std::env::args().collect::<Vec<_>>().join(" "),
         ),
     ];
-    let title = "goshawk web model evaluation";
-    let report = Report::build(title, &meta, std::slice::from_ref(&evaluation))
+    print_report("goshawk web model evaluation", &meta, evaluation, &args)
+}
+
+/// Prints the figures (text or JSON) and writes the HTML report when asked.
+fn print_report(
+    title: &str,
+    meta: &[(String, String)],
+    evaluation: ModelEvaluation,
+    args: &EvaluateArgs,
+) -> Result<()> {
+    let report = Report::build(title, meta, std::slice::from_ref(&evaluation))
         .context("computing metrics")?;
     if args.json {
         outln!("{}", report.to_json()?);
@@ -74,9 +86,146 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
         outln!("{}", report.to_text());
     }
     if let Some(path) = &args.report {
-        let html = render_report(title, &meta, &[evaluation]).context("rendering the report")?;
+        let html = render_report(title, meta, &[evaluation]).context("rendering the report")?;
         std::fs::write(path, html).with_context(|| format!("writing {}", path.display()))?;
         eprintln!("wrote {}", path.display());
     }
     Ok(())
+}
+
+/// One line of a truth file.
+#[derive(serde::Deserialize)]
+struct TruthLine {
+    id: String,
+    label: serde_json::Value,
+    #[serde(default)]
+    attack_type: Option<String>,
+}
+
+/// What a verdict line must carry.
+#[derive(serde::Deserialize)]
+struct VerdictLine {
+    id: serde_json::Value,
+    #[serde(default)]
+    score: Option<f64>,
+    #[serde(default)]
+    is_threat: Option<bool>,
+    #[serde(default)]
+    action: Option<String>,
+}
+
+/// Reads JSON Lines, naming the file and line of anything unreadable.
+fn read_json_lines<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> Result<Vec<T>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty())
+        .map(|(n, line)| {
+            serde_json::from_str(line)
+                .with_context(|| format!("{}:{}: not a valid line", path.display(), n + 1))
+        })
+        .collect()
+}
+
+/// The whole running system measured on a simulated run: verdicts joined to the ground truth
+/// by event id. An event without a verdict counts as missed (not flagged) and is reported;
+/// an event scored twice (at-least-once delivery) counts once, flagged if any verdict flagged it.
+fn system(
+    truth_path: &std::path::Path,
+    verdicts_path: &std::path::Path,
+    args: &EvaluateArgs,
+) -> Result<()> {
+    use std::collections::HashMap;
+    let truth: Vec<TruthLine> = read_json_lines(truth_path)?;
+    if truth.is_empty() {
+        bail!("{}: no ground truth", truth_path.display());
+    }
+    let verdict_lines: Vec<VerdictLine> = read_json_lines(verdicts_path)?;
+    let mut by_id: HashMap<String, (f64, bool)> = HashMap::with_capacity(verdict_lines.len());
+    let mut repeated = 0usize;
+    for (n, line) in verdict_lines.iter().enumerate() {
+        let id = match &line.id {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let flagged = match (line.is_threat, &line.action) {
+            (Some(t), _) => t,
+            (None, Some(action)) => action
+                .parse::<goshawk_core::Action>()
+                .map(goshawk_core::Action::is_alert)
+                .map_err(|e| anyhow::anyhow!("{}:{}: {e}", verdicts_path.display(), n + 1))?,
+            (None, None) => bail!(
+                "{}:{}: a verdict needs is_threat or action",
+                verdicts_path.display(),
+                n + 1
+            ),
+        };
+        let score = line.score.unwrap_or(if flagged { 1.0 } else { 0.0 });
+        match by_id.get_mut(&id) {
+            Some(seen) => {
+                repeated += 1;
+                seen.0 = seen.0.max(score);
+                seen.1 |= flagged;
+            }
+            None => {
+                by_id.insert(id, (score, flagged));
+            }
+        }
+    }
+    let mut scores = Vec::with_capacity(truth.len());
+    let mut labels = Vec::with_capacity(truth.len());
+    let mut verdicts = Vec::with_capacity(truth.len());
+    let mut groups = Vec::with_capacity(truth.len());
+    let mut missing = 0usize;
+    for (n, t) in truth.iter().enumerate() {
+        let label = goshawk_core::parse_label(&match &t.label {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        })
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "{}:{}: unknown label {}",
+                truth_path.display(),
+                n + 1,
+                t.label
+            )
+        })?;
+        let (score, flagged) = by_id.get(&t.id).copied().unwrap_or_else(|| {
+            missing += 1;
+            (0.0, false)
+        });
+        scores.push(score);
+        labels.push(label);
+        verdicts.push(flagged);
+        groups.push(match (&t.attack_type, label) {
+            (Some(kind), true) => kind.clone(),
+            (None, true) => "attack".to_string(),
+            (_, false) => "normal".to_string(),
+        });
+    }
+    let evaluation = ModelEvaluation::new("goshawk (whole system)", scores, labels, 0.5)
+        .with_groups(groups)
+        .with_verdicts(verdicts);
+    let meta = vec![
+        ("truth".to_string(), truth_path.display().to_string()),
+        ("verdicts".to_string(), verdicts_path.display().to_string()),
+        ("events".to_string(), truth.len().to_string()),
+        (
+            "events without a verdict (counted as missed)".to_string(),
+            missing.to_string(),
+        ),
+        (
+            "verdicts repeated (at-least-once redelivery)".to_string(),
+            repeated.to_string(),
+        ),
+        (
+            "command".to_string(),
+            std::env::args().collect::<Vec<_>>().join(" "),
+        ),
+    ];
+    if missing > 0 {
+        eprintln!("warning: {missing} event(s) of the truth file have no verdict");
+    }
+    print_report("goshawk end-to-end evaluation", &meta, evaluation, args)
 }
