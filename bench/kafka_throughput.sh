@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n="${1:-200000}"
-port="${GOSHAWK_KAFKA_PORT:-19192}"
+port="$(scripts/kafka-broker.sh free-port 19192)"
 bin=target/release/goshawk
 cargo build --release -q
 tansu="$(scripts/kafka-broker.sh path)" || { echo "tansu missing: scripts/kafka-broker.sh install" >&2; exit 1; }
@@ -20,7 +20,9 @@ topic="bench-$(date +%s)"
 "$tansu" topic create "$topic" --partitions 4 --broker "tcp://127.0.0.1:$port" >/dev/null
 
 start=$(date +%s.%N)
-"$bin" simulate --seed 5 --count "$n" --to "kafka://127.0.0.1:$port/$topic" --truth "$out/truth.jsonl" 2>/dev/null
+# Batched produce (no consumer restart here, so tansu's mid-batch fetch bug cannot bite).
+"$bin" simulate --seed 5 --count "$n" --to "kafka://127.0.0.1:$port/$topic" --truth "$out/truth.jsonl" \
+  --kafka-property batch.num.messages=10000 2>/dev/null
 end=$(date +%s.%N)
 python3 -c "s=$end-$start; print(f'produce: $n events in {s:.1f} s = {$n/s:,.0f} events/s')"
 

@@ -53,6 +53,10 @@ pub struct SimulateArgs {
     /// Write the ground truth here: one `{"id","label","attack_type","scenario"}` per event.
     #[arg(long)]
     pub truth: Option<PathBuf>,
+    /// A librdkafka producer property for kafka:// output, KEY=VALUE (repeatable); it wins over
+    /// goshawk's defaults (e.g. `batch.num.messages=10000` to batch again, see docs/kafka.md).
+    #[arg(long = "kafka-property", value_name = "KEY=VALUE", value_parser = parse_property)]
+    pub kafka_properties: Vec<(String, String)>,
     /// Simulated time of the first event: RFC 3339 (`2026-01-01T00:00:00Z`) or `now`.
     #[arg(long, default_value = "now")]
     pub start: String,
@@ -66,6 +70,15 @@ pub struct SimulateArgs {
 }
 
 /// `500`, `500/s` or `0.5/s`.
+fn parse_property(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.trim().is_empty() => {
+            Ok((key.trim().to_string(), value.trim().to_string()))
+        }
+        _ => Err(format!("'{text}': expected KEY=VALUE")),
+    }
+}
+
 fn parse_rate(text: &str) -> Result<f64, String> {
     let number = text.trim().strip_suffix("/s").unwrap_or(text.trim());
     match number.parse::<f64>() {
@@ -166,7 +179,7 @@ impl HttpOutput {
 }
 
 impl Output {
-    fn open(to: &str, batch: u64) -> Result<Output> {
+    fn open(to: &str, batch: u64, kafka_properties: &[(String, String)]) -> Result<Output> {
         if to.starts_with("kafka://") {
             #[cfg(feature = "kafka")]
             {
@@ -177,11 +190,14 @@ impl Output {
                     properties: goshawk_kafka::ONE_MESSAGE_PER_BATCH
                         .iter()
                         .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .chain(kafka_properties.iter().cloned())
                         .collect(),
                 }
                 .build()?;
                 return Ok(Output::Kafka(sink));
             }
+            #[cfg(not(feature = "kafka"))]
+            let _ = kafka_properties;
             #[cfg(not(feature = "kafka"))]
             bail!("kafka output needs the `kafka` feature (build goshawk with --features kafka); {to} was not written to");
         }
@@ -316,7 +332,7 @@ pub fn run(args: SimulateArgs) -> Result<()> {
         events_per_second: sim_rate,
         ..Default::default()
     })?;
-    let mut output = Output::open(&args.to, args.batch)?;
+    let mut output = Output::open(&args.to, args.batch, &args.kafka_properties)?;
     let mut truth = match &args.truth {
         Some(path) => Some(BufWriter::with_capacity(
             1 << 16,
