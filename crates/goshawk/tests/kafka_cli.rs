@@ -115,24 +115,10 @@ fn run_ok(command: &mut Command) -> Output {
 }
 
 fn simulate(broker: &Broker, topic: &str, count: u64, truth: &Path) {
-    run_ok(
-        goshawk()
-            .args([
-                "simulate",
-                "--seed",
-                "3",
-                "--attack-ratio",
-                "0.2",
-                "--count",
-            ])
-            .args([
-                count.to_string(),
-                "--to".into(),
-                format!("kafka://{}/{topic}", broker.brokers),
-                "--truth".into(),
-                truth.display().to_string(),
-            ]),
-    );
+    let status = start_simulate(broker, topic, 3, count, None, truth)
+        .wait()
+        .expect("simulate exits");
+    assert!(status.success(), "simulate to {topic} failed");
 }
 
 /// `goshawk consume` on `topic` as a member of `group`.

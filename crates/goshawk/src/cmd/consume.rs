@@ -426,8 +426,10 @@ impl Consumer {
         for record in batch {
             match decode(&record.payload) {
                 Ok((id, event)) => {
+                    // Named once: it is the output's source, the trace id and the alert key.
+                    let position = record.position();
                     events.push(event);
-                    origins.push((id.unwrap_or_else(|| record.position()), record));
+                    origins.push((id.unwrap_or_else(|| position.clone()), position, record));
                 }
                 Err(reason) => self.dead_letter(record, &reason)?,
             }
@@ -435,7 +437,7 @@ impl Consumer {
         // A raw log line is what keyword (fieldless) rules match.
         let raw_lines: Vec<Option<&str>> = origins
             .iter()
-            .map(|(_, record)| {
+            .map(|(_, _, record)| {
                 std::str::from_utf8(&record.payload)
                     .ok()
                     .map(str::trim)
@@ -445,7 +447,7 @@ impl Consumer {
         let mut verdicts = match &self.pipeline {
             Pipeline::Standalone { engine, .. } => engine.analyze_lines(&events, &raw_lines),
             Pipeline::Server { handle, runtime } => {
-                let keys = origins.iter().map(|(_, r)| r.position()).collect();
+                let keys = origins.iter().map(|(_, p, _)| p.clone()).collect();
                 runtime
                     .block_on(handle.analyze_durably(events.clone(), keys))
                     .map_err(|err| anyhow::anyhow!("analysing through the server: {err:?}"))?
@@ -460,17 +462,18 @@ impl Consumer {
         }
         let now_ms = goshawk_server::goshawk_store::now_ms();
         let mut alerts = Vec::new();
-        for ((event, verdict), (id, record)) in events.iter().zip(verdicts.iter_mut()).zip(&origins)
+        for ((event, verdict), (id, position, _)) in
+            events.iter().zip(verdicts.iter_mut()).zip(&origins)
         {
             if verdict.trace_id.is_empty() {
-                verdict.trace_id = record.position();
+                verdict.trace_id = position.clone();
             }
             if let Some(output) = self.output.as_mut() {
-                output.write(id, &record.position(), event, verdict)?;
+                output.write(id, position, event, verdict)?;
             }
             if verdict.action.is_alert() {
                 alerts.push(Alert {
-                    idempotency_key: record.position(),
+                    idempotency_key: position.clone(),
                     time_ms: now_ms,
                     source: event.source(),
                     kind: event.kind(),
