@@ -277,3 +277,77 @@ fn a_correlation_rule_without_an_id_fires_under_its_name() {
         ["c-ip=192.0.2.5: 3 failed events in 10 s"]
     );
 }
+
+/// A batch through [`Engine::analyze_batch`] (models and stateless rules on every core, windows
+/// in input order) decides every event as one-at-a-time [`Engine::analyze`] calls do, windows
+/// included: the tenth failure on an account fires in both.
+#[test]
+fn a_batch_is_decided_as_events_one_at_a_time() {
+    use goshawk_engine::{Detectors, Engine, Policy, Scratch};
+    use std::sync::Arc;
+
+    let engine = || {
+        let (stateless, report) = goshawk_rules::RuleSet::from_sources(vec![(
+            "web/login_probe.yml".into(),
+            "title: Login probe\nid: 6f1f0b52-1c1e-4c7e-9a57-0d6b3f1d2a11\nlevel: medium\n\
+             logsource: {category: webserver}\n\
+             detection:\n  sel:\n    cs-uri-stem|endswith: /auth\n    sc-status: 401\n  \
+             condition: sel\n"
+                .into(),
+        )]);
+        assert_eq!(report.loaded, 1, "{report:?}");
+        let rules: Vec<Box<dyn RuleMatcher>> = vec![
+            Box::new(stateless),
+            Box::new(shipped(StateLimits::default())),
+        ];
+        Engine::new(
+            Detectors {
+                rules: Some(Arc::new(rules)),
+                ..Detectors::default()
+            },
+            Policy::default(),
+        )
+    };
+    let mut events: Vec<Event> = (0..40)
+        .map(|i| failed(["203.0.113.7", "198.51.100.2"][i % 2], "alice", i as u32))
+        .collect();
+    events.push(login("192.0.2.1", "bob", "Mozilla/5.0", 200, 41));
+    let mut invalid = HttpRequest::from_target("/login/auth");
+    invalid.method = String::new();
+    events.push(Event::Http(invalid));
+
+    let one_at_a_time: Vec<_> = {
+        let engine = engine();
+        let mut scratch = Scratch::default();
+        events
+            .iter()
+            .map(|event| engine.analyze(event, None, &mut scratch))
+            .collect()
+    };
+    let batch = engine().analyze_batch(&events, &[]);
+    assert_eq!(batch.len(), events.len());
+    let (mut correlated, mut probed) = (0, 0);
+    for (i, (alone, batched)) in one_at_a_time.into_iter().zip(batch).enumerate() {
+        match (alone, batched) {
+            (Ok(mut alone), Ok(batched)) => {
+                alone.trace_id.clone_from(&batched.trace_id);
+                correlated += usize::from(
+                    batched
+                        .findings
+                        .iter()
+                        .any(|f| f.detector == "sigma-correlation"),
+                );
+                probed +=
+                    usize::from(batched.findings.iter().any(|f| {
+                        f.rule_id.as_deref() == Some("6f1f0b52-1c1e-4c7e-9a57-0d6b3f1d2a11")
+                    }));
+                assert_eq!(alone, batched, "event {i}");
+            }
+            (Err(alone), Err(batched)) => assert_eq!(alone, batched, "event {i}"),
+            (alone, batched) => panic!("event {i}: {alone:?} one at a time, {batched:?} batched"),
+        }
+    }
+    // Failures alternate between two addresses on one account: 20 each, in order.
+    assert_eq!(correlated, 22, "the 10th to 20th failure of each address");
+    assert_eq!(probed, 40, "the stateless rule on every failed login");
+}

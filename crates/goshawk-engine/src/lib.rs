@@ -15,6 +15,8 @@ pub mod web;
 
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use goshawk_core::{Event, EventKind, Finding, InvalidField, Verdict};
 
 pub use anomaly::AnomalyDetector;
@@ -93,20 +95,66 @@ impl Engine {
         model_finding: Option<Finding>,
     ) -> Verdict {
         let mut findings = Vec::with_capacity(2);
+        findings.extend(model_finding);
         if let Some(rules) = &self.detectors.rules {
+            let from = findings.len();
             rules.matches(event, raw_line, &mut findings);
-            for f in &mut findings {
-                f.score = self.policy.rule_weight(
-                    f.rule_id.as_deref().unwrap_or(""),
-                    f.level.as_deref().unwrap_or(""),
-                );
-            }
-        }
-        // Model first: it is the finding every event has, and explanations read best from it.
-        if let Some(f) = model_finding {
-            findings.insert(0, f);
+            self.weigh_rule_findings(&mut findings[from..]);
         }
         self.decide(findings)
+    }
+
+    /// The whole pipeline for a batch, one result per event in input order; `raw_lines[i]`,
+    /// when present, is event `i` as it was logged. Models, stateless rules and decisions run on
+    /// every core (rayon); rules that keep windows ([`RuleMatcher::matches_in_order`]) see the
+    /// valid events one at a time in input order between the two parallel passes, so a batch
+    /// gets the verdicts that one-at-a-time [`Engine::analyze`] calls would give.
+    pub fn analyze_batch(
+        &self,
+        events: &[Event],
+        raw_lines: &[Option<&str>],
+    ) -> Vec<Result<Verdict, InvalidField>> {
+        let raw = |i: usize| raw_lines.get(i).copied().flatten();
+        let rules = self.detectors.rules.as_deref();
+        // Model first: it is the finding every event has, and explanations read best from it.
+        let mut findings: Vec<Result<Vec<Finding>, InvalidField>> = events
+            .par_iter()
+            .enumerate()
+            .map_init(Scratch::default, |scratch, (i, event)| {
+                event.validate()?;
+                let mut findings = Vec::with_capacity(2);
+                findings.extend(self.model_finding(event, scratch));
+                if let Some(rules) = rules {
+                    let from = findings.len();
+                    rules.matches_each(event, raw(i), &mut findings);
+                    self.weigh_rule_findings(&mut findings[from..]);
+                }
+                Ok(findings)
+            })
+            .collect();
+        if let Some(rules) = rules.filter(|rules| rules.needs_event_order()) {
+            for (i, (event, findings)) in events.iter().zip(&mut findings).enumerate() {
+                if let Ok(findings) = findings {
+                    let from = findings.len();
+                    rules.matches_in_order(event, raw(i), findings);
+                    self.weigh_rule_findings(&mut findings[from..]);
+                }
+            }
+        }
+        findings
+            .into_par_iter()
+            .map(|findings| findings.map(|findings| self.decide(findings)))
+            .collect()
+    }
+
+    /// Sets each rule finding's score from the policy (rule weights by id, else by level).
+    fn weigh_rule_findings(&self, findings: &mut [Finding]) {
+        for f in findings {
+            f.score = self.policy.rule_weight(
+                f.rule_id.as_deref().unwrap_or(""),
+                f.level.as_deref().unwrap_or(""),
+            );
+        }
     }
 
     /// The decision step alone: one verdict from findings (rule findings weighted already).

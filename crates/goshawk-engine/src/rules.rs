@@ -19,6 +19,20 @@ pub trait RuleMatcher: Send + Sync {
     fn needs_event_order(&self) -> bool {
         false
     }
+    /// The part of [`RuleMatcher::matches`] that judges each event alone: callers may run it
+    /// on many threads at once, in any order.
+    fn matches_each(&self, event: &Event, raw_line: Option<&str>, out: &mut Vec<Finding>) {
+        if !self.needs_event_order() {
+            self.matches(event, raw_line, out);
+        }
+    }
+    /// The part that keeps state across events: callers run it one event at a time, in event
+    /// order. [`RuleMatcher::matches`] is this and [`RuleMatcher::matches_each`] together.
+    fn matches_in_order(&self, event: &Event, raw_line: Option<&str>, out: &mut Vec<Finding>) {
+        if self.needs_event_order() {
+            self.matches(event, raw_line, out);
+        }
+    }
 }
 
 impl RuleMatcher for goshawk_rules::RuleSet {
@@ -54,6 +68,18 @@ impl<M: RuleMatcher> RuleMatcher for Vec<M> {
     fn needs_event_order(&self) -> bool {
         self.iter().any(RuleMatcher::needs_event_order)
     }
+
+    fn matches_each(&self, event: &Event, raw_line: Option<&str>, out: &mut Vec<Finding>) {
+        for set in self {
+            set.matches_each(event, raw_line, out);
+        }
+    }
+
+    fn matches_in_order(&self, event: &Event, raw_line: Option<&str>, out: &mut Vec<Finding>) {
+        for set in self {
+            set.matches_in_order(event, raw_line, out);
+        }
+    }
 }
 
 /// Matchers of different types in one list (stateless rule sets next to correlation windows).
@@ -72,5 +98,13 @@ impl<M: RuleMatcher + ?Sized> RuleMatcher for Box<M> {
 
     fn needs_event_order(&self) -> bool {
         (**self).needs_event_order()
+    }
+
+    fn matches_each(&self, event: &Event, raw_line: Option<&str>, out: &mut Vec<Finding>) {
+        (**self).matches_each(event, raw_line, out);
+    }
+
+    fn matches_in_order(&self, event: &Event, raw_line: Option<&str>, out: &mut Vec<Finding>) {
+        (**self).matches_in_order(event, raw_line, out);
     }
 }

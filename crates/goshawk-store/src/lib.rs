@@ -133,6 +133,14 @@ pub const DEFAULT_LIMIT: usize = 100;
 /// Most alerts a single query may return.
 pub const MAX_LIMIT: usize = 10_000;
 
+/// An alert as the store keeps it (JSON): what [`AlertStore::insert_encoded`] takes.
+pub fn encode(alert: &Alert) -> Result<String> {
+    serde_json::to_string(alert).map_err(|source| StoreError::Encode {
+        key: alert.idempotency_key.clone(),
+        source,
+    })
+}
+
 impl AlertStore {
     /// Opens (creating if needed) the database at `path` in WAL mode.
     pub fn open(path: impl AsRef<Path>, retention: Retention) -> Result<AlertStore> {
@@ -192,6 +200,16 @@ impl AlertStore {
     /// Stores alerts in one transaction; returns how many were new (duplicates by idempotency
     /// key are skipped).
     pub fn insert_batch(&self, alerts: &[Alert]) -> Result<usize> {
+        let encoded = alerts
+            .iter()
+            .map(|alert| Ok((alert, encode(alert)?)))
+            .collect::<Result<Vec<_>>>()?;
+        self.insert_encoded(&encoded)
+    }
+
+    /// [`AlertStore::insert_batch`] for alerts the caller encoded already with [`encode`]
+    /// (`goshawk consume` encodes on every core, and publishes the same bytes).
+    pub fn insert_encoded(&self, alerts: &[(&Alert, String)]) -> Result<usize> {
         let mut conn = self.writer()?;
         let tx = conn.transaction()?;
         let mut inserted = 0;
@@ -201,11 +219,7 @@ impl AlertStore {
                  (idempotency_key, time_ms, kind, action, source, attack_type, score, json)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?;
-            for alert in alerts {
-                let json = serde_json::to_string(alert).map_err(|source| StoreError::Encode {
-                    key: alert.idempotency_key.clone(),
-                    source,
-                })?;
+            for (alert, json) in alerts {
                 inserted += stmt.execute(params![
                     alert.idempotency_key,
                     alert.time_ms,

@@ -6,7 +6,6 @@
 
 use std::cell::RefCell;
 
-use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
@@ -162,15 +161,13 @@ impl LiveEngine {
     }
 
     /// Verdicts of `events`, in order; `raw_lines[i]`, when present, is event `i` as it was
-    /// logged (keyword rules match it). Batches of [`PARALLEL_BATCH`] events or more are scored
-    /// by the models on every core; rules and decisions run in input order when a rule keeps
-    /// time windows (correlation), in parallel otherwise, as `scan` does.
+    /// logged (keyword rules match it). Batches of [`PARALLEL_BATCH`] events or more go through
+    /// [`Engine::analyze_batch`] (every core; windows in input order); an invalid event gets a
+    /// refusal verdict saying why.
     pub fn analyze_lines(&self, events: &[Event], raw_lines: &[Option<&str>]) -> Vec<Verdict> {
         let engine = self.current();
-        let raw = |i: usize| raw_lines.get(i).copied().flatten();
-        let finish = |i: usize, event: &Event, model| match model {
-            Ok(model) => engine.analyze_scored(event, raw(i), model),
-            Err(invalid) => refused(format!("{invalid}")),
+        let verdict = |result: Result<Verdict, goshawk_core::InvalidField>| {
+            result.unwrap_or_else(|invalid| refused(format!("{invalid}")))
         };
         if events.len() < PARALLEL_BATCH {
             return SCRATCH.with(|scratch| {
@@ -179,42 +176,17 @@ impl LiveEngine {
                     .iter()
                     .enumerate()
                     .map(|(i, event)| {
-                        let model = event
-                            .validate()
-                            .map(|()| engine.model_finding(event, &mut scratch));
-                        finish(i, event, model)
+                        let raw = raw_lines.get(i).copied().flatten();
+                        verdict(engine.analyze(event, raw, &mut scratch))
                     })
                     .collect()
             });
         }
-        let models: Vec<_> = events
-            .par_iter()
-            .map_init(Scratch::default, |scratch, event| {
-                event
-                    .validate()
-                    .map(|()| engine.model_finding(event, scratch))
-            })
-            .collect();
-        let ordered = engine
-            .detectors()
-            .rules
-            .as_ref()
-            .is_some_and(|rules| rules.needs_event_order());
-        if ordered {
-            events
-                .iter()
-                .zip(models)
-                .enumerate()
-                .map(|(i, (event, model))| finish(i, event, model))
-                .collect()
-        } else {
-            events
-                .par_iter()
-                .zip(models)
-                .enumerate()
-                .map(|(i, (event, model))| finish(i, event, model))
-                .collect()
-        }
+        engine
+            .analyze_batch(events, raw_lines)
+            .into_iter()
+            .map(verdict)
+            .collect()
     }
 
     /// Wraps `engine`; `builtin_web` is the bytes of the web model it holds when that is the

@@ -12,7 +12,6 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use rayon::prelude::*;
 
 use goshawk_core::Event;
 use goshawk_engine::{Engine, ScanLine, Scratch};
@@ -47,12 +46,6 @@ pub fn run(args: ScanArgs) -> Result<()> {
     for input in &args.inputs {
         readers.push(open_http(input, args.format)?);
     }
-    // Correlation windows must see events one at a time in event-time order.
-    let ordered = engine
-        .detectors()
-        .rules
-        .as_ref()
-        .is_some_and(|rules| rules.needs_event_order());
     let mut sink = ScanSink::new(args.alerts.as_deref())?;
     let progress = super::spinner("scanning");
     let mut block: Vec<HttpItem> = Vec::with_capacity(BLOCK);
@@ -62,27 +55,7 @@ pub fn run(args: ScanArgs) -> Result<()> {
             block.clear();
             block.extend(reader.by_ref().take(BLOCK));
             let base = sink.total;
-            let lines: Vec<ScanLine> = if ordered {
-                analyze_block_in_order(&engine, base, &mut block)
-            } else {
-                block
-                    .par_drain(..)
-                    .enumerate()
-                    .map_init(Scratch::default, |scratch, (i, item)| {
-                        let index = base + i as u64;
-                        match item {
-                            Ok(record) => analyze_line(
-                                &engine,
-                                index,
-                                &Event::Http(record.request),
-                                Some(&record.raw),
-                                scratch,
-                            ),
-                            Err(e) => ScanLine::unreadable(index, e.to_string()),
-                        }
-                    })
-                    .collect()
-            };
+            let lines = analyze_block(&engine, base, &mut block);
             for line in &lines {
                 sink.write(line)?;
             }
@@ -93,51 +66,40 @@ pub fn run(args: ScanArgs) -> Result<()> {
     sink.finish("requests")
 }
 
-/// A record validated and scored by the model, waiting for the rules and the decision.
-struct Scored {
-    event: Event,
-    raw: String,
-    model: Result<Option<goshawk_core::Finding>, goshawk_core::InvalidField>,
-}
-
-/// The block with stateful rules loaded: the model scores the records in parallel, then rules
-/// and decision run one record at a time in input order (what correlation windows need).
-fn analyze_block_in_order(engine: &Engine, base: u64, block: &mut Vec<HttpItem>) -> Vec<ScanLine> {
-    let scored: Vec<Result<Scored, String>> = block
-        .par_drain(..)
-        .map_init(Scratch::default, |scratch, item| {
-            item.map(|record| {
-                let event = Event::Http(record.request);
-                let model = event
-                    .validate()
-                    .map(|()| engine.model_finding(&event, scratch));
-                Scored {
-                    event,
-                    raw: record.raw,
-                    model,
-                }
-            })
-            .map_err(|e| e.to_string())
-        })
-        .collect();
-    scored
+/// A block of records through [`Engine::analyze_batch`] (every core; correlation windows in
+/// input order), as output lines in input order; an unreadable record keeps its line, with why.
+fn analyze_block(engine: &Engine, base: u64, block: &mut Vec<HttpItem>) -> Vec<ScanLine> {
+    let mut events = Vec::with_capacity(block.len());
+    let mut raws = Vec::with_capacity(block.len());
+    // Per record: `None` when it became `events[..]`'s next event, else why it is unreadable.
+    let mut unreadable = Vec::with_capacity(block.len());
+    for item in block.drain(..) {
+        match item {
+            Ok(record) => {
+                events.push(Event::Http(record.request));
+                raws.push(record.raw);
+                unreadable.push(None);
+            }
+            Err(e) => unreadable.push(Some(e.to_string())),
+        }
+    }
+    let raw_lines: Vec<Option<&str>> = raws.iter().map(|raw| Some(raw.as_str())).collect();
+    let mut verdicts = engine.analyze_batch(&events, &raw_lines).into_iter();
+    unreadable
         .into_iter()
         .enumerate()
-        .map(|(i, item)| {
+        .map(|(i, unreadable)| {
             let index = base + i as u64;
-            match item {
-                Ok(Scored {
-                    event,
-                    raw,
-                    model: Ok(model),
-                }) => {
-                    ScanLine::from_verdict(index, engine.analyze_scored(&event, Some(&raw), model))
-                }
-                Ok(Scored {
-                    model: Err(invalid),
-                    ..
-                }) => ScanLine::unreadable(index, format!("record {index}: {invalid}")),
-                Err(e) => ScanLine::unreadable(index, e),
+            let verdict = match unreadable {
+                Some(why) => Err(why),
+                None => verdicts
+                    .next()
+                    .expect("analyze_batch returns one verdict per event")
+                    .map_err(|invalid| format!("record {index}: {invalid}")),
+            };
+            match verdict {
+                Ok(verdict) => ScanLine::from_verdict(index, verdict),
+                Err(why) => ScanLine::unreadable(index, why),
             }
         })
         .collect()

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Consumer lag under a steady offered rate: `goshawk simulate --rate R` produces for S seconds
+# to a 4-partition topic on a local tansu broker while one `goshawk consume` (built-in model and
+# rule packs, verdicts to a file, alerts to the store) scores it. Every second it samples how
+# many events the simulator has handed to Kafka (its --truth lines) and how many the consumer
+# has scored (its --output lines); the difference is the lag. Lag is bounded when the gap stops
+# growing while the producer runs and drains soon after it stops.
+#   bash bench/kafka_lag.sh [RATE=50000] [SECONDS=60]
+# Needs tansu (scripts/kafka-broker.sh install). Samples: bench/out/kafka_lag/samples.csv.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rate="${1:-50000}"
+seconds="${2:-60}"
+port="$(scripts/kafka-broker.sh free-port 19292)"
+bin=target/release/goshawk
+cargo build --release -q
+tansu="$(scripts/kafka-broker.sh path)" || { echo "tansu missing: scripts/kafka-broker.sh install" >&2; exit 1; }
+pid="$(scripts/kafka-broker.sh start "$port")"
+out="bench/out/kafka_lag"; rm -rf "$out"; mkdir -p "$out"
+consumer=""; producer=""
+trap 'kill $consumer $producer 2>/dev/null || true; scripts/kafka-broker.sh stop "$pid"' EXIT
+topic="lag-$(date +%s)"
+"$tansu" topic create "$topic" --partitions 4 --broker "tcp://127.0.0.1:$port" >/dev/null
+touch "$out/truth.jsonl" "$out/verdicts.jsonl"
+
+"$bin" consume --brokers "127.0.0.1:$port" --topic "$topic" --group lag --output "$out/verdicts.jsonl" \
+  --data-dir "$out/data" --exit-when-idle 15 2>"$out/consume.log" & consumer=$!
+sleep 3 # let it join the group
+# Batched produce: no consumer restarts here, so tansu's mid-batch fetch bug cannot bite.
+"$bin" simulate --seed 9 --rate "$rate" --duration "${seconds}s" --to "kafka://127.0.0.1:$port/$topic" \
+  --truth "$out/truth.jsonl" --kafka-property batch.num.messages=10000 2>"$out/simulate.log" & producer=$!
+
+echo "second,produced,scored,lag" > "$out/samples.csv"
+start=$(date +%s.%N)
+while kill -0 "$consumer" 2>/dev/null; do
+  sleep 1
+  produced=$(wc -l < "$out/truth.jsonl"); scored=$(wc -l < "$out/verdicts.jsonl")
+  now=$(python3 -c "print(f'{$(date +%s.%N)-$start:.1f}')")
+  echo "$now,$produced,$scored,$((produced - scored))" >> "$out/samples.csv"
+  if ! kill -0 "$producer" 2>/dev/null && [ -z "${stopped:-}" ]; then stopped="$now"; fi
+  if [ -n "${stopped:-}" ] && [ "$produced" -eq "$scored" ]; then break; fi
+done
+wait "$producer" || true
+kill "$consumer" 2>/dev/null || true; wait "$consumer" 2>/dev/null || true
+python3 - "$out/samples.csv" "$rate" "$seconds" "${stopped:-}" <<'EOF'
+import csv, sys
+rows = [dict((k, float(v)) for k, v in r.items()) for r in csv.DictReader(open(sys.argv[1]))]
+rate, seconds, stopped = float(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
+stopped = float(stopped) if stopped else None
+during = [r for r in rows if stopped is None or r["second"] <= stopped]
+produced = rows[-1]["produced"]
+print(f"offered {rate:,.0f} events/s for {seconds:.0f} s: {produced:,.0f} events produced "
+      f"({produced / (stopped or rows[-1]['second']):,.0f}/s achieved)")
+half = len(during) // 2
+first, second = during[:half], during[half:]
+peak = lambda rs: max((r["lag"] for r in rs), default=0)
+print(f"lag while producing: max {peak(during):,.0f} events; first half max {peak(first):,.0f}, "
+      f"second half max {peak(second):,.0f}")
+last = rows[-1]
+if last["lag"] == 0 and stopped is not None:
+    print(f"drained {last['second'] - stopped:.1f} s after the producer stopped; "
+          f"scored {last['scored']:,.0f}")
+else:
+    print(f"not drained: lag {last['lag']:,.0f} at {last['second']:.1f} s")
+EOF
