@@ -18,6 +18,14 @@ pub trait Analyzer: Send + Sync + 'static {
     /// `<batch trace id>-<index>`.
     fn analyze(&self, events: &[Event]) -> Vec<Verdict>;
 
+    /// As [`Analyzer::analyze`], with each event's original log line when it had one
+    /// (`raw_lines[i]` for event `i`; shorter or empty means none): keyword rules search it.
+    /// Events from a stream of raw access-log lines come this way.
+    fn analyze_lines(&self, events: &[Event], raw_lines: &[Option<&str>]) -> Vec<Verdict> {
+        let _ = raw_lines;
+        self.analyze(events)
+    }
+
     /// The model's score of each event (no rules, no decision), in order; `None` when no model
     /// is loaded for that event's kind. Serves `POST /analyze/direct`.
     fn score_only(&self, events: &[Event]) -> Vec<Option<f64>>;

@@ -27,6 +27,7 @@ use utoipa::OpenApi;
 
 use crate::ingest::{parse_batch, BatchError, EventError};
 use crate::metrics::{action_index, kind_index, KINDS};
+use crate::Analyzer;
 use crate::{dashboard, AppState};
 
 /// An error answer: `{"error": "...", "errors": [{"index", "field", "reason"}]}`.
@@ -265,7 +266,7 @@ pub(crate) async fn analyze_events(
     events: Vec<Event>,
 ) -> Result<AnalyzeResponse, ApiError> {
     let trace_id = uuid::Uuid::new_v4().to_string();
-    let (verdicts, alerts) = analyze_and_record(state, events, &trace_id, None).await?;
+    let (verdicts, alerts) = analyze_and_record(state, events, Vec::new(), &trace_id, None).await?;
     state.writer.store_alerts(alerts);
     let decision = decide_batch(&trace_id, &verdicts);
     Ok(AnalyzeResponse {
@@ -278,21 +279,31 @@ pub(crate) async fn analyze_events(
 }
 
 /// Analyses events and records them (metrics, live statistics); returns the verdicts and the
-/// alerts to store. An alert's idempotency key is `keys[i]` for event `i` when given (a
-/// message's `topic/partition/offset`), else its verdict's trace id.
+/// alerts to store. `raw_lines[i]` is event `i`'s original log line when it had one (see
+/// [`Analyzer::analyze_lines`]). An alert's idempotency key is `keys[i]` for event `i` when
+/// given (a message's `topic/partition/offset`), else its verdict's trace id.
 pub(crate) async fn analyze_and_record(
     state: &Arc<AppState>,
     events: Vec<Event>,
+    raw_lines: Vec<Option<String>>,
     trace_id: &str,
     keys: Option<&[String]>,
 ) -> Result<(Vec<Verdict>, Vec<Alert>), ApiError> {
+    fn analyze(
+        analyzer: &dyn Analyzer,
+        events: &[Event],
+        raw_lines: &[Option<String>],
+    ) -> Vec<Verdict> {
+        let raw_lines: Vec<Option<&str>> = raw_lines.iter().map(Option::as_deref).collect();
+        analyzer.analyze_lines(events, &raw_lines)
+    }
     let (events, mut verdicts) = if events.len() <= state.config.inline_batch_max {
-        let verdicts = state.analyzer.analyze(&events);
+        let verdicts = analyze(state.analyzer.as_ref(), &events, &raw_lines);
         (events, verdicts)
     } else {
         let analyzer = state.analyzer.clone();
         tokio::task::spawn_blocking(move || {
-            let verdicts = analyzer.analyze(&events);
+            let verdicts = analyze(analyzer.as_ref(), &events, &raw_lines);
             (events, verdicts)
         })
         .await

@@ -151,16 +151,18 @@ impl ServerHandle {
     }
 
     /// As [`ServerHandle::analyze`], for events read from a durable source (a Kafka consumer):
-    /// event `i`'s alert has idempotency key `keys[i]`, and alerts are in the store when this
-    /// returns (not queued), so the source may commit.
+    /// `raw_lines[i]` is event `i`'s original log line when it was one (keyword rules search
+    /// it), event `i`'s alert has idempotency key `keys[i]`, and alerts are in the store when
+    /// this returns (not queued), so the source may commit.
     pub async fn analyze_durably(
         &self,
         events: Vec<Event>,
+        raw_lines: Vec<Option<String>>,
         keys: Vec<String>,
     ) -> Result<Vec<Verdict>, ApiError> {
         let trace_id = uuid::Uuid::new_v4().to_string();
         let (verdicts, alerts) =
-            api::analyze_and_record(&self.state, events, &trace_id, Some(&keys)).await?;
+            api::analyze_and_record(&self.state, events, raw_lines, &trace_id, Some(&keys)).await?;
         if !alerts.is_empty() {
             let store = self.state.store.clone();
             tokio::task::spawn_blocking(move || store.insert_batch(&alerts))

@@ -71,6 +71,36 @@ async fn an_attack_is_answered_stored_and_listed() {
     server.stop().await;
 }
 
+/// What `serve --kafka` feeds the server: events with their original log lines (keyword rules
+/// search them), alerts keyed by where each message was read and stored before it returns.
+#[tokio::test]
+async fn durable_analysis_sees_log_lines_and_stores_alerts_before_returning() {
+    use goshawk_core::{Event, HttpRequest};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = start(dir.path(), |_| {}).await;
+    let event = || Event::Http(HttpRequest::from_target("/index.html"));
+    let line = format!(
+        "10.0.0.5 - - [10/Oct/2000:13:55:36 -0700] \"GET /index.html HTTP/1.1\" 200 5 \"-\" \"{}/1\"",
+        support::double::LINE_MARKER
+    );
+    let verdicts = server
+        .handle
+        .analyze_durably(
+            vec![event(), event()],
+            vec![None, Some(line)],
+            vec!["logs/0/7".into(), "logs/0/8".into()],
+        )
+        .await
+        .expect("analysed");
+    assert_eq!(verdicts[0].action.as_str(), "monitor", "no line, no marker");
+    assert_eq!(verdicts[1].action.as_str(), "alert", "{:?}", verdicts[1]);
+    // Stored already: no waiting for the background writer.
+    let alerts = stored_alerts(&server, "").await;
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts[0]["idempotency_key"], "logs/0/8");
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn the_fastapi_logs_body_and_direct_scoring_work() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -472,6 +472,10 @@ impl Analyzer for LiveEngine {
         self.analyze_lines(events, &[])
     }
 
+    fn analyze_lines(&self, events: &[Event], raw_lines: &[Option<&str>]) -> Vec<Verdict> {
+        LiveEngine::analyze_lines(self, events, raw_lines)
+    }
+
     fn score_only(&self, events: &[Event]) -> Vec<Option<f64>> {
         let engine = self.current();
         SCRATCH.with(|scratch| {

@@ -53,12 +53,29 @@ impl MarkerAnalyzer {
     }
 }
 
+/// What the double looks for in an event's original log line (a keyword rule's stand-in).
+pub const LINE_MARKER: &str = "EvilScanner";
+
 impl Analyzer for MarkerAnalyzer {
     fn analyze(&self, events: &[Event]) -> Vec<Verdict> {
+        self.analyze_lines(events, &[])
+    }
+
+    fn analyze_lines(&self, events: &[Event], raw_lines: &[Option<&str>]) -> Vec<Verdict> {
         events
             .iter()
-            .map(|event| {
-                let (score, attack_type, why) = Self::score(event);
+            .enumerate()
+            .map(|(i, event)| {
+                let line = raw_lines.get(i).copied().flatten().unwrap_or_default();
+                let (score, attack_type, why) = if line.contains(LINE_MARKER) {
+                    (
+                        0.85,
+                        Some(AttackType::Scanner),
+                        "scanner marker in the log line",
+                    )
+                } else {
+                    Self::score(event)
+                };
                 let action = if score >= 0.9 {
                     Action::Block
                 } else if score >= 0.7 {

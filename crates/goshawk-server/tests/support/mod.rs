@@ -9,11 +9,13 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use goshawk_server::{Server, ServerConfig};
+use goshawk_server::{Server, ServerConfig, ServerHandle};
 use tokio::sync::oneshot;
 
 pub struct Running {
     pub base: String,
+    /// In-process entry to the pipeline (what `serve --kafka` feeds).
+    pub handle: ServerHandle,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -41,6 +43,7 @@ pub async fn start(data_dir: &Path, adjust: impl FnOnce(&mut ServerConfig)) -> R
         .await
         .expect("bind");
     let base = format!("http://{}", server.local_addr().expect("addr"));
+    let handle = server.handle();
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         server
@@ -52,6 +55,7 @@ pub async fn start(data_dir: &Path, adjust: impl FnOnce(&mut ServerConfig)) -> R
     });
     Running {
         base,
+        handle,
         stop: Some(stop),
         task: Some(task),
     }

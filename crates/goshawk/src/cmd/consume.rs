@@ -449,8 +449,9 @@ impl Consumer {
             Pipeline::Standalone { engine, .. } => engine.analyze_lines(&events, &raw_lines),
             Pipeline::Server { handle, runtime } => {
                 let keys = origins.iter().map(|(_, p)| p.clone()).collect();
+                let raw_lines = raw_lines.iter().map(|l| l.map(str::to_string)).collect();
                 runtime
-                    .block_on(handle.analyze_durably(events.clone(), keys))
+                    .block_on(handle.analyze_durably(events.clone(), raw_lines, keys))
                     .map_err(|err| anyhow::anyhow!("analysing through the server: {err:?}"))?
             }
         };
