@@ -17,7 +17,7 @@ trap 'scripts/kafka-broker.sh stop "$pid"' EXIT
 out="bench/out/kafka-kill"; rm -rf "$out"; mkdir -p "$out"
 topic="kill-$(date +%s)"
 "$tansu" topic create "$topic" --partitions 4 --broker "tcp://127.0.0.1:$port" >/dev/null
-"$bin" simulate --seed 9 --count "$n" --to "kafka://127.0.0.1:$port/$topic" --truth "$out/truth.jsonl" 2>/dev/null
+"$bin" simulate --seed 9 --count "$n" --to "kafka://127.0.0.1:$port/$topic" --truth "$out/truth.jsonl" 2>"$out/simulate.log" || { tail -5 "$out/simulate.log" >&2; exit 1; }
 consume() { # group
   "$bin" consume --brokers "127.0.0.1:$port" --topic "$topic" --group "$1" --output "$out/$1.jsonl" \
     --data-dir "$out/data-$1" --exit-when-idle 10 2>>"$out/$1.log"

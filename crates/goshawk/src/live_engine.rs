@@ -115,6 +115,66 @@ pub struct EngineFiles {
     pub decision: DecisionArgs,
 }
 
+/// Data directory when neither the flag nor the configuration file sets one.
+const DEFAULT_DATA_DIR: &str = "goshawk-data";
+
+/// The flags of a long-running engine, shared by `serve` and `consume`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct EngineArgs {
+    /// Directory of the alert store (`alerts.db`) and of trained models (`models/<kind>.gsk`,
+    /// loaded at start) [default: ./goshawk-data].
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Web model file (the built-in model when absent).
+    #[arg(long)]
+    pub web_model: Option<PathBuf>,
+    /// Anomaly model files (sessions, IoT, Zeek; repeatable). Models trained through the API
+    /// and saved in the data directory replace these at start.
+    #[arg(long = "model", value_name = "FILE")]
+    pub models: Vec<PathBuf>,
+    #[command(flatten)]
+    pub decision: DecisionArgs,
+}
+
+/// The same settings as keys of a configuration file (`serve --config`, `consume --config`).
+#[derive(Debug, Default)]
+pub struct EngineKeys {
+    pub data_dir: Option<PathBuf>,
+    pub web_model: Option<PathBuf>,
+    pub models: Vec<PathBuf>,
+    pub rules: Vec<String>,
+    pub policy: Option<PathBuf>,
+}
+
+impl EngineArgs {
+    /// The flags over the file's keys (a flag given wins; a list flag given replaces the
+    /// file's list): the data directory and the engine's files.
+    pub fn over(self, file: EngineKeys) -> (PathBuf, EngineFiles) {
+        let data_dir = self
+            .data_dir
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
+        let files = EngineFiles {
+            web_model: self.web_model.or(file.web_model),
+            models: given_or(self.models, file.models),
+            decision: DecisionArgs {
+                rules: given_or(self.decision.rules, file.rules),
+                policy: self.decision.policy.or(file.policy),
+            },
+        };
+        (data_dir, files)
+    }
+}
+
+/// A list flag when given, else the file's list.
+fn given_or<T>(flag: Vec<T>, key: Vec<T>) -> Vec<T> {
+    if flag.is_empty() {
+        key
+    } else {
+        flag
+    }
+}
+
 impl LiveEngine {
     /// The engine of `files`, with the models trained earlier and saved under
     /// `<data_dir>/models` in place of the ones of their kind. Shared by `serve` and `consume`.
@@ -608,4 +668,54 @@ fn only<R: TryFrom<Event>>(events: Vec<Event>) -> Vec<R> {
         .into_iter()
         .filter_map(|e| R::try_from(e).ok())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engine_flags_win_over_the_files_keys_and_lists_replace_lists() {
+        let keys = || EngineKeys {
+            data_dir: Some("from-file".into()),
+            web_model: Some("file-web.gsk".into()),
+            models: vec!["file-iot.gsk".into()],
+            rules: vec!["file-rules".into()],
+            policy: Some("file-policy.toml".into()),
+        };
+        let none = EngineArgs {
+            data_dir: None,
+            web_model: None,
+            models: Vec::new(),
+            decision: DecisionArgs {
+                rules: Vec::new(),
+                policy: None,
+            },
+        };
+        let (dir, files) = none.clone().over(keys());
+        assert_eq!(dir, PathBuf::from("from-file"));
+        assert_eq!(files.web_model, Some("file-web.gsk".into()));
+        assert_eq!(files.models, [PathBuf::from("file-iot.gsk")]);
+        assert_eq!(files.decision.rules, ["file-rules"]);
+        assert_eq!(files.decision.policy, Some("file-policy.toml".into()));
+
+        let flags = EngineArgs {
+            data_dir: Some("flag-dir".into()),
+            web_model: None,
+            models: vec!["a.gsk".into(), "b.gsk".into()],
+            decision: DecisionArgs {
+                rules: vec!["none".into()],
+                policy: None,
+            },
+        };
+        let (dir, files) = flags.over(keys());
+        assert_eq!(dir, PathBuf::from("flag-dir"));
+        assert_eq!(files.web_model, Some("file-web.gsk".into()), "unset flag");
+        assert_eq!(files.models, [PathBuf::from("a.gsk"), "b.gsk".into()]);
+        assert_eq!(files.decision.rules, ["none"]);
+
+        let (dir, files) = none.over(EngineKeys::default());
+        assert_eq!(dir, PathBuf::from(DEFAULT_DATA_DIR));
+        assert!(files.web_model.is_none() && files.models.is_empty());
+    }
 }

@@ -24,8 +24,7 @@ use goshawk_core::{Action, Alert, AttackType, Event, EventKind, Verdict};
 use goshawk_kafka::{KafkaSink, KafkaSinkConfig, KafkaSourceConfig, Properties};
 use goshawk_server::goshawk_store::{self, AlertStore, Retention};
 
-use crate::cli::DecisionArgs;
-use crate::live_engine::{EngineFiles, LiveEngine};
+use crate::live_engine::{EngineArgs, EngineFiles, EngineKeys, LiveEngine};
 
 /// Records analysed and committed together.
 pub const DEFAULT_BATCH: usize = 5000;
@@ -37,8 +36,6 @@ const FLUSH_TIMEOUT: Duration = Duration::from_secs(30);
 const JOIN_TIMEOUT: Duration = Duration::from_secs(120);
 /// How often progress is logged.
 const PROGRESS_EVERY: Duration = Duration::from_secs(10);
-/// Data directory when neither `--data-dir` nor the config file sets one (as `serve`).
-const DEFAULT_DATA_DIR: &str = "goshawk-data";
 
 #[derive(Debug, clap::Args)]
 pub struct ConsumeArgs {
@@ -67,21 +64,12 @@ pub struct ConsumeArgs {
     /// TOML configuration (see docs/kafka.md); flags win over it.
     #[arg(long)]
     pub config: Option<PathBuf>,
-    /// Directory of the alert store (`alerts.db`) and of trained models [default: ./goshawk-data].
-    #[arg(long)]
-    pub data_dir: Option<PathBuf>,
     /// Most records analysed and committed together: a batch is what has arrived, up to this
     /// many, so a larger bound adds no wait [default: 5000].
     #[arg(long)]
     pub batch: Option<usize>,
-    /// Web model file (the built-in model when absent).
-    #[arg(long)]
-    pub web_model: Option<PathBuf>,
-    /// Anomaly model files (sessions, IoT, Zeek; repeatable).
-    #[arg(long = "model", value_name = "FILE")]
-    pub models: Vec<PathBuf>,
     #[command(flatten)]
-    pub decision: DecisionArgs,
+    pub engine: EngineArgs,
 }
 
 /// The configuration file: every key optional, unknown keys an error.
@@ -159,6 +147,13 @@ fn settings(args: ConsumeArgs) -> Result<Settings> {
     if batch == 0 {
         bail!("--batch must be at least 1");
     }
+    let (data_dir, engine) = args.engine.over(EngineKeys {
+        data_dir: file.data_dir,
+        web_model: file.web_model,
+        models: file.models,
+        rules: file.rules,
+        policy: file.policy,
+    });
     Ok(Settings {
         kafka: KafkaLoop {
             source: KafkaSourceConfig {
@@ -173,26 +168,8 @@ fn settings(args: ConsumeArgs) -> Result<Settings> {
             exit_when_idle,
             batch,
         },
-        data_dir: args
-            .data_dir
-            .or(file.data_dir)
-            .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)),
-        engine: EngineFiles {
-            web_model: args.web_model.or(file.web_model),
-            models: if args.models.is_empty() {
-                file.models
-            } else {
-                args.models
-            },
-            decision: DecisionArgs {
-                rules: if args.decision.rules.is_empty() {
-                    file.rules
-                } else {
-                    args.decision.rules
-                },
-                policy: args.decision.policy.or(file.policy),
-            },
-        },
+        data_dir,
+        engine,
     })
 }
 

@@ -14,13 +14,10 @@ use goshawk_server::goshawk_store::Retention;
 use goshawk_server::{Server, ServerConfig, ServerHandle};
 use goshawk_sim::bank::{BankParams, BankSimulator};
 
-use crate::cli::DecisionArgs;
-use crate::live_engine::{EngineFiles, LiveEngine};
+use crate::live_engine::{EngineArgs, EngineKeys, LiveEngine};
 
 /// Listen address when neither `--listen` nor the config file sets one.
 const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
-/// Data directory when neither `--data-dir` nor the config file sets one.
-const DEFAULT_DATA_DIR: &str = "goshawk-data";
 /// Threads of the blocking pool (see `run`).
 const BLOCKING_THREADS: usize = 8;
 /// The demo's traffic, in events per second of real time.
@@ -40,25 +37,14 @@ pub struct ServeArgs {
     /// Address to listen on [default: 127.0.0.1:8080, or the config file's `listen`].
     #[arg(long)]
     pub listen: Option<String>,
-    /// Directory of the alert store (`alerts.db`) and of models trained through the API
-    /// (`models/<kind>.gsk`, loaded at start) [default: ./goshawk-data].
-    #[arg(long)]
-    pub data_dir: Option<PathBuf>,
     /// TOML configuration (see docs/serve.md); flags given on the command line win over it.
     #[arg(long)]
     pub config: Option<PathBuf>,
     /// Also feed the server the simulated bank's traffic (customers and attackers).
     #[arg(long)]
     pub demo: bool,
-    /// Web model file (the built-in model when absent).
-    #[arg(long)]
-    pub web_model: Option<PathBuf>,
-    /// Anomaly model files (sessions, IoT, Zeek; repeatable). Models trained through the API
-    /// and saved in the data directory replace these at start.
-    #[arg(long = "model", value_name = "FILE")]
-    pub models: Vec<PathBuf>,
     #[command(flatten)]
-    pub decision: DecisionArgs,
+    pub engine: EngineArgs,
     /// Also consume events from Kafka (bootstrap brokers HOST:PORT): they go through the same
     /// pipeline as `/analyze`, and consumer lag and throughput appear in `/metrics`.
     #[cfg(feature = "kafka")]
@@ -132,15 +118,17 @@ pub fn run(args: ServeArgs) -> Result<()> {
     let listen: SocketAddr = listen_text.parse().with_context(|| {
         format!("--listen {listen_text}: expected HOST:PORT, e.g. 127.0.0.1:8080")
     })?;
-    let data_dir = args
-        .data_dir
-        .clone()
-        .or(file.data_dir.clone())
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
+    let (data_dir, engine_files) = args.engine.clone().over(EngineKeys {
+        data_dir: file.data_dir.clone(),
+        web_model: file.web_model.clone(),
+        models: file.models.clone(),
+        rules: file.rules.clone(),
+        policy: file.policy.clone(),
+    });
     let config = server_config(listen, &data_dir, &file)?;
 
     let started = Instant::now();
-    let live = Arc::new(build_engine(&args, &file, &data_dir)?);
+    let live = Arc::new(LiveEngine::from_files(&engine_files, &data_dir)?);
     eprintln!(
         "goshawk: models and rules ready in {:.1}s",
         started.elapsed().as_secs_f64()
@@ -221,28 +209,6 @@ fn server_config(listen: SocketAddr, data_dir: &Path, file: &ServeConfig) -> Res
         config.dataset_dirs = file.dataset_dirs.clone();
     }
     Ok(config)
-}
-
-/// The engine of the flags and the config file (flags win), with the models saved in the data
-/// directory by earlier training.
-fn build_engine(args: &ServeArgs, file: &ServeConfig, data_dir: &Path) -> Result<LiveEngine> {
-    let files = EngineFiles {
-        web_model: args.web_model.clone().or(file.web_model.clone()),
-        models: if args.models.is_empty() {
-            file.models.clone()
-        } else {
-            args.models.clone()
-        },
-        decision: DecisionArgs {
-            rules: if args.decision.rules.is_empty() {
-                file.rules.clone()
-            } else {
-                args.decision.rules.clone()
-            },
-            policy: args.decision.policy.clone().or(file.policy.clone()),
-        },
-    };
-    LiveEngine::from_files(&files, data_dir)
 }
 
 async fn serve(
