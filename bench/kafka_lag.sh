@@ -11,16 +11,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rate="${1:-50000}"
 seconds="${2:-60}"
-port="$(scripts/kafka-broker.sh free-port 19292)"
-bin=target/release/goshawk
-cargo build --release -q
-tansu="$(scripts/kafka-broker.sh path)" || { echo "tansu missing: scripts/kafka-broker.sh install" >&2; exit 1; }
-pid="$(scripts/kafka-broker.sh start "$port")"
+source bench/kafka_setup.sh 19392
 out="bench/out/kafka_lag"; rm -rf "$out"; mkdir -p "$out"
 consumer=""; producer=""
 trap 'kill $consumer $producer 2>/dev/null || true; scripts/kafka-broker.sh stop "$pid"' EXIT
-topic="lag-$(date +%s)"
-"$tansu" topic create "$topic" --partitions 4 --broker "tcp://127.0.0.1:$port" >/dev/null
+topic="$(new_topic lag)"
 touch "$out/truth.jsonl" "$out/verdicts.jsonl"
 
 "$bin" consume --brokers "127.0.0.1:$port" --topic "$topic" --group lag --output "$out/verdicts.jsonl" \

@@ -14,18 +14,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n="${1:-200000}"
-port="$(scripts/kafka-broker.sh free-port 19192)"
-bin=target/release/goshawk
-cargo build --release -q
-tansu="$(scripts/kafka-broker.sh path)" || { echo "tansu missing: scripts/kafka-broker.sh install" >&2; exit 1; }
-pid="$(scripts/kafka-broker.sh start "$port")"
+source bench/kafka_setup.sh 19192
 trap 'scripts/kafka-broker.sh stop "$pid"' EXIT
 out="bench/out/kafka"; rm -rf "$out"; mkdir -p "$out"
-batched="bench-batched-$(date +%s)"
-single="bench-single-$(date +%s)"
-for topic in "$batched" "$single"; do
-  "$tansu" topic create "$topic" --partitions 4 --broker "tcp://127.0.0.1:$port" >/dev/null
-done
+batched="$(new_topic bench-batched)"
+single="$(new_topic bench-single)"
 
 produce() { # topic label [simulate options...]
   local topic="$1" label="$2"; shift 2

@@ -3,9 +3,12 @@
 //! (tests/fixtures/table/README.md).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
+
+mod support;
+use support::goshawk;
 
 fn fixture(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -13,13 +16,6 @@ fn fixture(name: &str) -> String {
         .join(name)
         .display()
         .to_string()
-}
-
-fn goshawk(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_goshawk"))
-        .args(args)
-        .output()
-        .expect("goshawk runs")
 }
 
 fn ok(out: Output) -> Output {

@@ -2,32 +2,17 @@
 //! `train web`, `evaluate`, `generate web` and `model`, on small committed fixtures.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
+
+mod support;
+use support::{goshawk, goshawk_ok};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(name)
-}
-
-fn goshawk(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_goshawk"))
-        .args(args)
-        .output()
-        .expect("goshawk runs")
-}
-
-/// Runs goshawk and requires success, showing its stderr when it fails.
-fn goshawk_ok(args: &[&str]) -> Output {
-    let out = goshawk(args);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
 }
 
 fn json_lines(out: &Output) -> Vec<Value> {

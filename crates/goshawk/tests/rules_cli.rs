@@ -3,9 +3,12 @@
 //! and the STRIDE × ATT&CK matrix of `rules report` on the shipped sessions pack.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
+
+mod support;
+use support::goshawk;
 
 /// The goshawk-rules fixtures: `check/` (one good rule, four broken ones), `sigma/` (real
 /// SigmaHQ web rules) and `access_sample.log` (real access-log lines).
@@ -19,13 +22,6 @@ fn repo_path(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../..")
         .join(name)
-}
-
-fn goshawk(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_goshawk"))
-        .args(args)
-        .output()
-        .expect("goshawk runs")
 }
 
 fn text(path: &Path) -> &str {

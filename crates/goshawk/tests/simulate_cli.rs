@@ -6,29 +6,13 @@ use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-fn goshawk(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_goshawk"))
-        .args(args)
-        .output()
-        .expect("goshawk runs")
-}
-
-/// Runs goshawk and requires success, showing its stderr when it fails.
-fn goshawk_ok(args: &[&str]) -> Output {
-    let out = goshawk(args);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
+mod support;
+use support::{goshawk, goshawk_ok};
 
 fn lines(path: &Path) -> Vec<String> {
     std::fs::read_to_string(path)

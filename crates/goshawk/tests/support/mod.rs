@@ -1,15 +1,34 @@
-//! What the tests of `goshawk serve` share: a running server stopped when dropped, and small
-//! HTTP helpers. Not every test file uses every helper.
+//! What the binary's integration tests share: running goshawk, a running server stopped when
+//! dropped, and small HTTP helpers. Not every test file uses every helper.
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 pub const TOKEN: &str = "test-token-5f1c";
+
+/// Runs goshawk with `args` to the end.
+pub fn goshawk(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_goshawk"))
+        .args(args)
+        .output()
+        .expect("goshawk runs")
+}
+
+/// Runs goshawk and requires success, showing its stderr when it fails.
+pub fn goshawk_ok(args: &[&str]) -> Output {
+    let out = goshawk(args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
 
 /// A running `goshawk serve`, stopped (SIGTERM, then killed) when dropped.
 pub struct Served {
