@@ -44,3 +44,5 @@ consume "$single" two "$out/two-a.jsonl" & a=$!
 consume "$single" two "$out/two-b.jsonl" & b=$!
 wait $a $b
 echo "scored (distinct ids of $n): one member $(distinct "$out/one-batched.jsonl") and $(distinct "$out/one-single.jsonl"), two members $(distinct "$out"/two-*.jsonl) in $(cat "$out"/two-*.jsonl | wc -l) lines"
+echo "whole-system precision/recall of the one-member run (goshawk evaluate):"
+"$bin" evaluate --truth "$out/truth.jsonl" --verdicts "$out/one-batched.jsonl" | sed -n '/^metric/,$p'
