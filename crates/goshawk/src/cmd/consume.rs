@@ -422,7 +422,7 @@ impl Consumer {
                 Err(reason) => self.dead_letter(record, &reason)?,
             }
         }
-        let verdicts = match &self.pipeline {
+        let mut verdicts = match &self.pipeline {
             Pipeline::Standalone { engine, .. } => engine.analyze_lines(&events, &raw_lines),
             Pipeline::Server { handle, runtime } => {
                 let keys = origins.iter().map(|(_, p)| p.clone()).collect();
@@ -441,7 +441,6 @@ impl Consumer {
         }
         let now_ms = goshawk_store::now_ms();
         self.counts.scored += events.len() as u64;
-        let mut verdicts = verdicts;
         verdicts
             .par_iter_mut()
             .zip(&origins)
