@@ -320,14 +320,23 @@ fn evaluate_joins_verdicts_to_the_truth_by_id() {
     }
     let verdicts_path = dir.path().join("verdicts.jsonl");
     std::fs::write(&verdicts_path, verdicts.join("\n")).expect("write");
-    let out = goshawk_ok(&[
-        "evaluate",
-        "--truth",
-        truth.to_str().expect("utf-8"),
-        "--verdicts",
-        verdicts_path.to_str().expect("utf-8"),
-        "--json",
-    ]);
+    let evaluate = |extra: &[&str]| {
+        let mut args = vec![
+            "evaluate",
+            "--truth",
+            truth.to_str().expect("utf-8"),
+            "--verdicts",
+            verdicts_path.to_str().expect("utf-8"),
+        ];
+        args.extend_from_slice(extra);
+        goshawk(&args)
+    };
+    let out = evaluate(&["--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report: Value = serde_json::from_slice(&out.stdout).expect("json report");
     let text = report.to_string();
     let (tp, fp) = ((attacks - 1) as f64, 1.0);
@@ -360,13 +369,7 @@ fn evaluate_joins_verdicts_to_the_truth_by_id() {
         "{\"id\":\"x\",\"is_threat\":true}\nnot json\n",
     )
     .expect("write");
-    let out = goshawk(&[
-        "evaluate",
-        "--truth",
-        truth.to_str().expect("utf-8"),
-        "--verdicts",
-        verdicts_path.to_str().expect("utf-8"),
-    ]);
+    let out = evaluate(&[]);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("verdicts.jsonl:2"), "{stderr}");

@@ -114,6 +114,14 @@ struct VerdictLine {
     action: Option<String>,
 }
 
+/// A JSON value as text: a string as is, anything else (`7`, `true`) as written.
+fn value_text(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
 /// Reads JSON Lines, naming the file and line of anything unreadable.
 fn read_json_lines<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> Result<Vec<T>> {
     let text =
@@ -145,10 +153,7 @@ fn system(
     let mut by_id: HashMap<String, (f64, bool)> = HashMap::with_capacity(verdict_lines.len());
     let mut repeated = 0usize;
     for (n, line) in verdict_lines.iter().enumerate() {
-        let id = match &line.id {
-            serde_json::Value::String(s) => s.clone(),
-            other => other.to_string(),
-        };
+        let id = value_text(&line.id);
         let flagged = match (line.is_threat, &line.action) {
             (Some(t), _) => t,
             (None, Some(action)) => action
@@ -179,11 +184,7 @@ fn system(
     let mut groups = Vec::with_capacity(truth.len());
     let mut missing = 0usize;
     for (n, t) in truth.iter().enumerate() {
-        let label = goshawk_core::parse_label(&match &t.label {
-            serde_json::Value::String(s) => s.clone(),
-            other => other.to_string(),
-        })
-        .ok_or_else(|| {
+        let label = goshawk_core::parse_label(&value_text(&t.label)).ok_or_else(|| {
             anyhow::anyhow!(
                 "{}:{}: unknown label {}",
                 truth_path.display(),
