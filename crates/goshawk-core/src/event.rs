@@ -92,6 +92,22 @@ impl Event {
         }
     }
 
+    /// When the event happened by its own record (the request's timestamp, the Zeek `ts`, the
+    /// reading's time). Behaviour windows count in this time, so a replayed or late stream
+    /// counts as it happened.
+    pub fn logged_time(&self) -> LoggedTime {
+        let seconds = match self {
+            Event::Http(request) => match request.timestamp.as_deref() {
+                Some(text) => crate::http::http_time(text),
+                None => return LoggedTime::Missing,
+            },
+            Event::Zeek(conn) => Some(conn.ts),
+            Event::Iot(reading) => reading.epoch_seconds(),
+            Event::Sessions(_) => return LoggedTime::Missing,
+        };
+        seconds.map_or(LoggedTime::Unreadable, LoggedTime::At)
+    }
+
     /// Checks the values the types cannot (see each kind's `validate`). HTTP requests are
     /// taken as logged: any text is a valid request.
     pub fn validate(&self) -> Result<(), InvalidField> {
@@ -102,6 +118,17 @@ impl Event {
             Event::Zeek(conn) => conn.validate(),
         }
     }
+}
+
+/// An event's own time ([`Event::logged_time`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum LoggedTime {
+    /// Seconds since the Unix epoch.
+    At(f64),
+    /// The record carries no time (a request posted live, a network session).
+    Missing,
+    /// It carries one that cannot be read.
+    Unreadable,
 }
 
 /// `record.into()` an event, and `Record::try_from(event)` back (the event when it is of

@@ -99,9 +99,40 @@ fn strip_authority(url: &str) -> &str {
     }
 }
 
+/// An HTTP event's time: RFC 3339 / ISO 8601 (JSON events) or the access log's
+/// `10/Oct/2000:13:55:36 -0700`.
+pub(crate) fn http_time(text: &str) -> Option<f64> {
+    crate::iot::parse_timestamp(text)
+        .or_else(|| crate::iot::parse_timestamp(&clf_as_iso(text.trim_matches(['[', ']']))?))
+}
+
+/// `10/Oct/2000:13:55:36 -0700` as `2000-10-10T13:55:36-0700`.
+fn clf_as_iso(text: &str) -> Option<String> {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let (date, rest) = text.split_once(':')?;
+    let mut parts = date.split('/');
+    let (day, month, year) = (parts.next()?, parts.next()?, parts.next()?);
+    let month = MONTHS.iter().position(|m| m.eq_ignore_ascii_case(month))? + 1;
+    let (time, zone) = rest.split_once(' ').unwrap_or((rest, ""));
+    Some(format!("{year}-{month:02}-{day:0>2}T{time}{}", zone.trim()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn access_log_times_are_read() {
+        let at = |text: &str| http_time(text).map(|s| s as i64);
+        assert_eq!(at("2026-01-01T00:00:01.5Z"), Some(1_767_225_601));
+        assert_eq!(at("01/Jan/2026:00:00:01 +0000"), Some(1_767_225_601));
+        assert_eq!(at("[01/Jan/2026:01:00:01 +0100]"), Some(1_767_225_601));
+        assert_eq!(at("1/jan/2026:00:00:01 +0000"), Some(1_767_225_601));
+        assert_eq!(at("01/Foo/2026:00:00:01 +0000"), None);
+        assert_eq!(at("yesterday"), None);
+    }
 
     #[test]
     fn target_strips_scheme_and_host() {

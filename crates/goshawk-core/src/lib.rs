@@ -10,7 +10,7 @@ pub mod label;
 pub mod sessions;
 pub mod zeek;
 
-pub use event::{Event, EventKind, InvalidField};
+pub use event::{Event, EventKind, InvalidField, LoggedTime};
 pub use finding::{Action, Alert, AttackType, Finding, Verdict};
 pub use http::HttpRequest;
 pub use iot::{parse_timestamp, IotReading};

@@ -36,7 +36,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use goshawk_core::{Event, EventKind, Finding};
+use goshawk_core::{Event, EventKind, Finding, LoggedTime};
 use goshawk_engine::RuleMatcher;
 use goshawk_rules::{tag_labels, LoadFailure, LoadReport, RuleHit, SourceClass};
 use rsigma_eval::{CorrelationConfig, CorrelationEngine, EvaluationResult};
@@ -349,6 +349,14 @@ impl RuleMatcher for CorrelationSet {
     fn needs_event_order(&self) -> bool {
         !self.rules.is_empty()
     }
+
+    fn window_secs(&self) -> u64 {
+        self.rules
+            .iter()
+            .map(|r| r.timespan_secs)
+            .max()
+            .unwrap_or(0)
+    }
 }
 
 /// What a correlation rule needs to know of a base rule it counts.
@@ -444,57 +452,20 @@ fn check_correlation(
 /// (requests posted live); `None` for a timestamp that cannot be read (such an event is left
 /// out of the windows rather than counted at the wrong time).
 fn event_time(event: &Event) -> Option<i64> {
-    let logged = match event {
-        Event::Http(request) => match request.timestamp.as_deref() {
-            Some(text) => Some(http_time(text)?),
-            None => None,
-        },
-        Event::Zeek(conn) => Some(conn.ts),
-        Event::Iot(reading) => Some(reading.epoch_seconds()?),
-        Event::Sessions(_) => None,
-    };
-    Some(match logged {
-        Some(seconds) => seconds.floor() as i64,
-        None => std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64),
-    })
-}
-
-/// An HTTP event's time: RFC 3339 / ISO 8601 (JSON events) or the access log's
-/// `10/Oct/2000:13:55:36 -0700`.
-fn http_time(text: &str) -> Option<f64> {
-    goshawk_core::iot::parse_timestamp(text)
-        .or_else(|| goshawk_core::iot::parse_timestamp(&clf_as_iso(text.trim_matches(['[', ']']))?))
-}
-
-/// `10/Oct/2000:13:55:36 -0700` as `2000-10-10T13:55:36-0700`.
-fn clf_as_iso(text: &str) -> Option<String> {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let (date, rest) = text.split_once(':')?;
-    let mut parts = date.split('/');
-    let (day, month, year) = (parts.next()?, parts.next()?, parts.next()?);
-    let month = MONTHS.iter().position(|m| m.eq_ignore_ascii_case(month))? + 1;
-    let (time, zone) = rest.split_once(' ').unwrap_or((rest, ""));
-    Some(format!("{year}-{month:02}-{day:0>2}T{time}{}", zone.trim()))
+    match event.logged_time() {
+        LoggedTime::At(seconds) => Some(seconds.floor() as i64),
+        LoggedTime::Missing => Some(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64),
+        ),
+        LoggedTime::Unreadable => None,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn access_log_times_are_read() {
-        let at = |text: &str| http_time(text).map(|s| s as i64);
-        assert_eq!(at("2026-01-01T00:00:01.5Z"), Some(1_767_225_601));
-        assert_eq!(at("01/Jan/2026:00:00:01 +0000"), Some(1_767_225_601));
-        assert_eq!(at("[01/Jan/2026:01:00:01 +0100]"), Some(1_767_225_601));
-        assert_eq!(at("1/jan/2026:00:00:01 +0000"), Some(1_767_225_601));
-        assert_eq!(at("01/Foo/2026:00:00:01 +0000"), None);
-        assert_eq!(at("yesterday"), None);
-    }
 
     #[test]
     fn correlation_set_is_shareable_across_threads() {

@@ -278,36 +278,48 @@ fn a_correlation_rule_without_an_id_fires_under_its_name() {
     );
 }
 
+const LOGIN_PROBE: &str = "6f1f0b52-1c1e-4c7e-9a57-0d6b3f1d2a11";
+
+/// An engine with a stateless rule (failed logins) next to the shipped windows.
+fn engine() -> goshawk_engine::Engine {
+    use goshawk_engine::{Detectors, Engine, Policy};
+    let (stateless, report) = goshawk_rules::RuleSet::from_sources(vec![(
+        "web/login_probe.yml".into(),
+        format!(
+            "title: Login probe\nid: {LOGIN_PROBE}\nlevel: medium\n\
+             logsource: {{category: webserver}}\n\
+             detection:\n  sel:\n    cs-uri-stem|endswith: /auth\n    sc-status: 401\n  \
+             condition: sel\n"
+        ),
+    )]);
+    assert_eq!(report.loaded, 1, "{report:?}");
+    let rules: Vec<Box<dyn RuleMatcher>> = vec![
+        Box::new(stateless),
+        Box::new(shipped(StateLimits::default())),
+    ];
+    Engine::new(
+        Detectors {
+            rules: Some(std::sync::Arc::new(rules)),
+            ..Detectors::default()
+        },
+        Policy::default(),
+    )
+}
+
+fn correlated(verdict: &goshawk_core::Verdict) -> bool {
+    verdict
+        .findings
+        .iter()
+        .any(|f| f.detector == "sigma-correlation")
+}
+
 /// A batch through [`Engine::analyze_batch`] (models and stateless rules on every core, windows
 /// in input order) decides every event as one-at-a-time [`Engine::analyze`] calls do, windows
 /// included: the tenth failure on an account fires in both.
 #[test]
 fn a_batch_is_decided_as_events_one_at_a_time() {
-    use goshawk_engine::{Detectors, Engine, Policy, Scratch};
-    use std::sync::Arc;
+    use goshawk_engine::Scratch;
 
-    let engine = || {
-        let (stateless, report) = goshawk_rules::RuleSet::from_sources(vec![(
-            "web/login_probe.yml".into(),
-            "title: Login probe\nid: 6f1f0b52-1c1e-4c7e-9a57-0d6b3f1d2a11\nlevel: medium\n\
-             logsource: {category: webserver}\n\
-             detection:\n  sel:\n    cs-uri-stem|endswith: /auth\n    sc-status: 401\n  \
-             condition: sel\n"
-                .into(),
-        )]);
-        assert_eq!(report.loaded, 1, "{report:?}");
-        let rules: Vec<Box<dyn RuleMatcher>> = vec![
-            Box::new(stateless),
-            Box::new(shipped(StateLimits::default())),
-        ];
-        Engine::new(
-            Detectors {
-                rules: Some(Arc::new(rules)),
-                ..Detectors::default()
-            },
-            Policy::default(),
-        )
-    };
     let mut events: Vec<Event> = (0..40)
         .map(|i| failed(["203.0.113.7", "198.51.100.2"][i % 2], "alice", i as u32))
         .collect();
@@ -326,21 +338,18 @@ fn a_batch_is_decided_as_events_one_at_a_time() {
     };
     let batch = engine().analyze_batch(&events, &[]);
     assert_eq!(batch.len(), events.len());
-    let (mut correlated, mut probed) = (0, 0);
+    let (mut correlations, mut probed) = (0, 0);
     for (i, (alone, batched)) in one_at_a_time.into_iter().zip(batch).enumerate() {
         match (alone, batched) {
             (Ok(mut alone), Ok(batched)) => {
                 alone.trace_id.clone_from(&batched.trace_id);
-                correlated += usize::from(
+                correlations += usize::from(correlated(&batched));
+                probed += usize::from(
                     batched
                         .findings
                         .iter()
-                        .any(|f| f.detector == "sigma-correlation"),
+                        .any(|f| f.rule_id.as_deref() == Some(LOGIN_PROBE)),
                 );
-                probed +=
-                    usize::from(batched.findings.iter().any(|f| {
-                        f.rule_id.as_deref() == Some("6f1f0b52-1c1e-4c7e-9a57-0d6b3f1d2a11")
-                    }));
                 assert_eq!(alone, batched, "event {i}");
             }
             (Err(alone), Err(batched)) => assert_eq!(alone, batched, "event {i}"),
@@ -348,6 +357,55 @@ fn a_batch_is_decided_as_events_one_at_a_time() {
         }
     }
     // Failures alternate between two addresses on one account: 20 each, in order.
-    assert_eq!(correlated, 22, "the 10th to 20th failure of each address");
+    assert_eq!(correlations, 22, "the 10th to 20th failure of each address");
     assert_eq!(probed, 40, "the stateless rule on every failed login");
+}
+
+/// A consumer that takes over a stream at some point rebuilds its windows from the history
+/// before it ([`Engine::window_secs`] of event time, replayed with [`Engine::replay_windows`]):
+/// it then decides what follows exactly as a consumer that had seen the whole stream, while
+/// without the replay it misses the failures counted before the takeover.
+#[test]
+fn a_replayed_history_restores_the_windows_a_takeover_would_lose() {
+    let events: Vec<Event> = (0..30)
+        .map(|i| failed("203.0.113.7", "alice", i as u32))
+        .collect();
+    assert_eq!(
+        engine().window_secs(),
+        60,
+        "the shipped rules' longest timespan"
+    );
+    let whole = engine().analyze_batch(&events, &[]);
+    let takeover = 6;
+    let (history, rest) = events.split_at(takeover);
+
+    let replayed = engine();
+    replayed.replay_windows(history, &[]);
+    let after_replay = replayed.analyze_batch(rest, &[]);
+    // Trace ids are per call; everything else must agree.
+    let decided = |verdicts: &[Result<goshawk_core::Verdict, _>]| -> Vec<_> {
+        verdicts
+            .iter()
+            .map(|v| {
+                let v = v.as_ref().expect("valid events");
+                (v.action, v.explanation.clone(), v.findings.clone())
+            })
+            .collect()
+    };
+    assert!(decided(&after_replay) == decided(&whole[takeover..]));
+
+    let fresh = engine().analyze_batch(rest, &[]);
+    let fires = |verdicts: &[Result<goshawk_core::Verdict, _>]| {
+        verdicts
+            .iter()
+            .position(|v| v.as_ref().is_ok_and(correlated))
+            .map(|i| i + takeover)
+    };
+    assert_eq!(fires(&whole[takeover..]), Some(9), "the tenth failure");
+    assert_eq!(fires(&after_replay), Some(9));
+    assert_eq!(
+        fires(&fresh),
+        Some(takeover + 9),
+        "ten more failures without the history"
+    );
 }

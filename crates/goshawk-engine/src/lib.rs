@@ -147,6 +147,36 @@ impl Engine {
             .collect()
     }
 
+    /// The longest span of event time a behaviour window covers, in seconds (0: no windows).
+    pub fn window_secs(&self) -> u64 {
+        self.detectors
+            .rules
+            .as_deref()
+            .map_or(0, RuleMatcher::window_secs)
+    }
+
+    /// Feeds events that were already decided (a stream's history before the point a consumer
+    /// resumes from) to the behaviour windows only, in order, so that the windows hold what
+    /// they held when that history was first analysed. What fires is discarded: it was
+    /// reported then.
+    pub fn replay_windows(&self, events: &[Event], raw_lines: &[Option<&str>]) {
+        let Some(rules) = self
+            .detectors
+            .rules
+            .as_deref()
+            .filter(|r| r.needs_event_order())
+        else {
+            return;
+        };
+        let mut discarded = Vec::new();
+        for (i, event) in events.iter().enumerate() {
+            if event.validate().is_ok() {
+                rules.matches_in_order(event, raw_lines.get(i).copied().flatten(), &mut discarded);
+                discarded.clear();
+            }
+        }
+    }
+
     /// Sets each rule finding's score from the policy (rule weights by id, else by level).
     fn weigh_rule_findings(&self, findings: &mut [Finding]) {
         for f in findings {

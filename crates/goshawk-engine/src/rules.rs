@@ -19,6 +19,12 @@ pub trait RuleMatcher: Send + Sync {
     fn needs_event_order(&self) -> bool {
         false
     }
+    /// The longest span of event time a window looks back over, in seconds (0: no windows).
+    /// A consumer taking over a stream rebuilds its windows from at least this much of the
+    /// stream's history before the point it resumes from.
+    fn window_secs(&self) -> u64 {
+        0
+    }
     /// The part of [`RuleMatcher::matches`] that judges each event alone: callers may run it
     /// on many threads at once, in any order.
     fn matches_each(&self, event: &Event, raw_line: Option<&str>, out: &mut Vec<Finding>) {
@@ -69,6 +75,10 @@ impl<M: RuleMatcher> RuleMatcher for Vec<M> {
         self.iter().any(RuleMatcher::needs_event_order)
     }
 
+    fn window_secs(&self) -> u64 {
+        self.iter().map(RuleMatcher::window_secs).max().unwrap_or(0)
+    }
+
     fn matches_each(&self, event: &Event, raw_line: Option<&str>, out: &mut Vec<Finding>) {
         for set in self {
             set.matches_each(event, raw_line, out);
@@ -98,6 +108,10 @@ impl<M: RuleMatcher + ?Sized> RuleMatcher for Box<M> {
 
     fn needs_event_order(&self) -> bool {
         (**self).needs_event_order()
+    }
+
+    fn window_secs(&self) -> u64 {
+        (**self).window_secs()
     }
 
     fn matches_each(&self, event: &Event, raw_line: Option<&str>, out: &mut Vec<Finding>) {

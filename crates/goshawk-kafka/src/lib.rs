@@ -54,6 +54,8 @@ pub enum Error {
         failed: u64,
         first: String,
     },
+    #[error("reading the history of {partitions}: {reason}")]
+    History { partitions: String, reason: String },
     #[error("flushing messages to topic {topic}: {source}")]
     Flush { topic: String, source: KafkaError },
 }
@@ -121,6 +123,7 @@ impl KafkaSourceConfig {
         for (key, value) in FIXED_CONSUMER_PROPERTIES {
             config.set(key, value);
         }
+        let reader_config = config.clone();
         let context = SourceContext::default();
         let revoked = context.revoked.clone();
         let assigned = context.assigned.clone();
@@ -141,6 +144,7 @@ impl KafkaSourceConfig {
             })?;
         Ok(KafkaSource {
             consumer,
+            reader_config,
             revoked,
             assigned,
         })
@@ -196,6 +200,25 @@ pub struct Record {
 }
 
 impl Record {
+    fn of(message: &impl Message) -> Record {
+        Record {
+            topic: message.topic().to_string(),
+            partition: message.partition(),
+            offset: message.offset(),
+            key: message.key().map(<[u8]>::to_vec),
+            payload: message.payload().map(<[u8]>::to_vec).unwrap_or_default(),
+            headers: message
+                .headers()
+                .map(|headers| {
+                    headers
+                        .iter()
+                        .map(|h| (h.key.to_string(), h.value.unwrap_or_default().to_vec()))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        }
+    }
+
     /// `topic/partition/offset`: unique per message, the idempotency key of what it produces.
     pub fn position(&self) -> String {
         format!("{}/{}/{}", self.topic, self.partition, self.offset)
@@ -213,8 +236,20 @@ impl Record {
 /// A consumer-group member with manual commits. Dropping it leaves the group.
 pub struct KafkaSource {
     consumer: BaseConsumer<SourceContext>,
+    /// The consumer's settings, for readers of a partition's history.
+    reader_config: ClientConfig,
     revoked: Arc<Mutex<Partitions>>,
     assigned: Arc<Mutex<Option<Partitions>>>,
+}
+
+/// Offsets `from..to` of one partition (`from` may lie before the earliest offset the broker
+/// still holds: the read then starts there).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OffsetRange {
+    pub topic: String,
+    pub partition: i32,
+    pub from: i64,
+    pub to: i64,
 }
 
 /// Per-partition lag of the assigned partitions.
@@ -247,22 +282,7 @@ impl KafkaSource {
                         break;
                     }
                 }
-                Some(Ok(message)) => batch.push(Record {
-                    topic: message.topic().to_string(),
-                    partition: message.partition(),
-                    offset: message.offset(),
-                    key: message.key().map(<[u8]>::to_vec),
-                    payload: message.payload().map(<[u8]>::to_vec).unwrap_or_default(),
-                    headers: message
-                        .headers()
-                        .map(|headers| {
-                            headers
-                                .iter()
-                                .map(|h| (h.key.to_string(), h.value.unwrap_or_default().to_vec()))
-                                .collect()
-                        })
-                        .unwrap_or_default(),
-                }),
+                Some(Ok(message)) => batch.push(Record::of(&message)),
                 // The end of a partition is information, not an error.
                 Some(Err(KafkaError::PartitionEOF(_))) => {}
                 Some(Err(error)) if is_transient(&error) => {
@@ -348,6 +368,81 @@ impl KafkaSource {
             })
     }
 
+    /// Reads the records of each range, by offset, with a reader outside the group (it commits
+    /// nothing and moves no member's position): the history before where the group resumes,
+    /// which a member taking over partitions replays into its behaviour windows. Records come
+    /// in offset order within a partition. Gives up after `timeout`.
+    pub fn read_history(&self, ranges: &[OffsetRange], timeout: Duration) -> Result<Vec<Record>> {
+        let names = || describe(ranges.iter().map(|r| (r.topic.as_str(), r.partition)));
+        let failed = |reason: String| Error::History {
+            partitions: names(),
+            reason,
+        };
+        let mut pending: BTreeMap<(&str, i32), i64> = BTreeMap::new();
+        let mut list = TopicPartitionList::new();
+        for range in ranges.iter().filter(|r| r.from < r.to) {
+            list.add_partition_offset(&range.topic, range.partition, Offset::Offset(range.from))
+                .map_err(|e| failed(e.to_string()))?;
+            pending.insert((&range.topic, range.partition), range.to);
+        }
+        if pending.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut config = self.reader_config.clone();
+        // Its own group id: the reader never joins a group, and the members' group is left
+        // alone (tansu 0.6 gave a restarted member no partitions after the group's offsets
+        // were fetched outside its poll loop).
+        let group = config.get("group.id").unwrap_or("goshawk").to_string();
+        config
+            .set("group.id", format!("{group}.history"))
+            .set("enable.partition.eof", "true")
+            .set("auto.offset.reset", "earliest");
+        let reader: BaseConsumer = config
+            .create()
+            .map_err(|e| failed(format!("creating a reader: {e}")))?;
+        reader
+            .assign(&list)
+            .map_err(|e| failed(format!("assigning: {e}")))?;
+        let deadline = Instant::now() + timeout;
+        let mut records = Vec::new();
+        while !pending.is_empty() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(failed(format!(
+                    "{} partition(s) not read to the end within {:.0}s",
+                    pending.len(),
+                    timeout.as_secs_f64()
+                )));
+            }
+            match reader.poll(left) {
+                Some(Ok(message)) => {
+                    let key = (message.topic(), message.partition());
+                    if let Some(&to) = pending.get(&key) {
+                        if message.offset() < to {
+                            records.push(Record::of(&message));
+                        }
+                        if message.offset() + 1 >= to {
+                            pending.retain(|k, _| *k != key);
+                        }
+                    }
+                }
+                // The end of what the partition holds (a range may end in a control record,
+                // which is never delivered). The error names the partition number only: with
+                // several topics, another topic's range of that number may end early, which
+                // shortens its history rather than holding the reader.
+                Some(Err(KafkaError::PartitionEOF(partition))) => {
+                    pending.retain(|(_, p), _| *p != partition);
+                }
+                Some(Err(error)) if is_transient(&error) => {
+                    tracing::warn!(%error, "kafka: transient error reading history, retrying");
+                }
+                Some(Err(error)) => return Err(failed(error.to_string())),
+                None => {}
+            }
+        }
+        Ok(records)
+    }
+
     /// Lag of every assigned partition (asks the brokers for watermarks; a partition whose
     /// watermarks cannot be had within `timeout` is left out).
     pub fn lag(&self, timeout: Duration) -> Vec<PartitionLag> {
@@ -386,6 +481,14 @@ impl KafkaSource {
         // Serve the revoke callback of the unsubscribe.
         let _ = self.consumer.poll(Duration::from_millis(100));
     }
+}
+
+/// `topic/partition, ...` for messages.
+fn describe<'a>(partitions: impl Iterator<Item = (&'a str, i32)>) -> String {
+    partitions
+        .map(|(topic, partition)| format!("{topic}/{partition}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Errors librdkafka recovers from by itself (a broker restarting, a transport hiccup).

@@ -26,6 +26,18 @@ pub trait Analyzer: Send + Sync + 'static {
         self.analyze(events)
     }
 
+    /// The longest span of event time a behaviour window covers, in seconds (0: none).
+    fn window_secs(&self) -> u64 {
+        0
+    }
+
+    /// Feeds a stream's history (events decided before, by this or another instance) to the
+    /// behaviour windows only, discarding what fires: a consumer taking over partitions calls
+    /// it before analysing what follows. Without windows, nothing to do.
+    fn replay_windows(&self, events: &[Event], raw_lines: &[Option<&str>]) {
+        let _ = (events, raw_lines);
+    }
+
     /// The model's score of each event (no rules, no decision), in order; `None` when no model
     /// is loaded for that event's kind. Serves `POST /analyze/direct`.
     fn score_only(&self, events: &[Event]) -> Vec<Option<f64>>;

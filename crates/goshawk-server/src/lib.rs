@@ -173,6 +173,16 @@ impl ServerHandle {
         Ok(verdicts)
     }
 
+    /// The analyzer's longest behaviour window, in seconds ([`Analyzer::window_secs`]).
+    pub fn window_secs(&self) -> u64 {
+        self.state.analyzer.window_secs()
+    }
+
+    /// Rebuilds behaviour windows from a stream's history ([`Analyzer::replay_windows`]).
+    pub fn replay_windows(&self, events: &[Event], raw_lines: &[Option<&str>]) {
+        self.state.analyzer.replay_windows(events, raw_lines);
+    }
+
     /// Records a Kafka consumer's progress in `/metrics`.
     pub fn report_kafka(&self, stats: KafkaStats) {
         self.state.metrics.report_kafka(stats);

@@ -536,6 +536,14 @@ impl Analyzer for LiveEngine {
         LiveEngine::analyze_lines(self, events, raw_lines)
     }
 
+    fn window_secs(&self) -> u64 {
+        self.current().window_secs()
+    }
+
+    fn replay_windows(&self, events: &[Event], raw_lines: &[Option<&str>]) {
+        self.current().replay_windows(events, raw_lines);
+    }
+
     fn score_only(&self, events: &[Event]) -> Vec<Option<f64>> {
         let engine = self.current();
         SCRATCH.with(|scratch| {

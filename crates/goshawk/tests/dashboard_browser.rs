@@ -1,8 +1,8 @@
 //! The dashboard of the real `goshawk serve --demo` in a real browser (Debian's headless
 //! chromium driven by playwright-core): the demo traffic and posted attacks appear live, the
-//! charts move, and XSS payloads are shown as text and never run. Saves `docs/dashboard.png`,
-//! the screenshot in the README. Prerequisites and skipping: see
-//! `crates/goshawk-server/e2e/check.rs`.
+//! charts move, and XSS payloads are shown as text and never run. Takes a screenshot: to a
+//! temporary file, or where `GOSHAWK_SCREENSHOT` says (`GOSHAWK_SCREENSHOT=docs/dashboard.png`
+//! refreshes the README's). Prerequisites and skipping: see `crates/goshawk-server/e2e/check.rs`.
 
 #[path = "../../goshawk-server/e2e/check.rs"]
 mod check;
@@ -32,9 +32,11 @@ fn the_demo_dashboard_shows_attacks_live_and_never_runs_their_payloads() {
         }
     };
     std::thread::spawn(move || for _ in lines {});
+    // A relative path is from the repository root, as the README says it.
+    let repository = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let screenshot = std::env::var("GOSHAWK_SCREENSHOT")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/dashboard.png"));
+        .map(|path| repository.join(path))
+        .unwrap_or_else(|_| data.path().join("dashboard.png"));
     let result = std::panic::catch_unwind(|| check::run_dashboard_checks(&base, &screenshot));
     let _ = child.kill();
     let _ = child.wait();

@@ -373,6 +373,103 @@ fn a_consumer_killed_mid_stream_loses_nothing_and_stores_no_alert_twice() {
     );
 }
 
+/// A member taking over a partition (here: a consumer restarted on a group's committed offset)
+/// rebuilds its behaviour windows from the records before that offset, so the tenth failed
+/// login on an account fires the brute-force rule as it does for a consumer that read the
+/// whole stream; with `--window-replay 0` the windows start empty and it does not.
+#[test]
+fn a_member_taking_over_rebuilds_its_behaviour_windows_from_the_history() {
+    let Some(broker) = broker() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let topic = broker.create_topic(1);
+    let sink = KafkaSinkConfig {
+        brokers: broker.brokers.clone(),
+        topic: topic.clone(),
+        properties: Properties::new(),
+    }
+    .build()
+    .expect("producer");
+    let produce = |seconds: std::ops::Range<u32>| {
+        for second in seconds {
+            let mut request = goshawk_core::HttpRequest::from_target("/login/auth");
+            request.method = "POST".into();
+            request.client_ip = Some("203.0.113.7".into());
+            request.user = Some("alice".into());
+            request.status = Some(401);
+            request.headers = vec![("User-Agent".into(), "python-requests/2.31.0".into())];
+            request.timestamp = Some(format!("2026-01-01T00:00:{second:02}Z"));
+            let mut message =
+                serde_json::to_value(goshawk_core::Event::Http(request)).expect("json");
+            message["id"] = format!("failure-{second}").into();
+            sink.send(b"203.0.113.7", message.to_string().as_bytes(), &[])
+                .expect("send");
+        }
+        sink.flush(Duration::from_secs(10)).expect("flush");
+    };
+    let run = |group: &str, name: &str, extra: &[&str]| {
+        let mut command = consume(
+            &broker,
+            &topic,
+            group,
+            &dir.path().join(format!("{name}.jsonl")),
+            &dir.path().join(name),
+        );
+        command
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        command.spawn().expect("consumer starts")
+    };
+    let finish = |child: Child| {
+        let out = child.wait_with_output().expect("consumer exits");
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{stderr}");
+        stderr
+    };
+    // Which failures the brute-force correlation fired on, by id.
+    let fired = |name: &str| -> Vec<String> {
+        json_lines(&dir.path().join(format!("{name}.jsonl")))
+            .iter()
+            .filter(|v| v["explanation"].to_string().contains("Brute Force"))
+            .map(|v| v["id"].as_str().expect("id").to_string())
+            .collect()
+    };
+    let (replayed, empty) = (unique("replayed"), unique("empty"));
+
+    produce(0..6);
+    let first = [
+        run(&replayed, "replayed-1", &[]),
+        run(&empty, "empty-1", &[]),
+    ];
+    first.into_iter().for_each(|child| drop(finish(child)));
+    assert!(fired("replayed-1").is_empty() && fired("empty-1").is_empty());
+
+    produce(6..12);
+    let second = [
+        run(&unique("whole"), "whole", &[]),
+        run(&replayed, "replayed-2", &[]),
+        run(&empty, "empty-2", &["--window-replay", "0"]),
+    ];
+    let [whole, replayed, empty] = second.map(finish);
+    assert!(
+        !whole.contains("rebuilt"),
+        "a new group has no history: {whole}"
+    );
+    assert!(
+        replayed.contains("behaviour windows rebuilt from 6 earlier record(s)"),
+        "{replayed}"
+    );
+    assert!(!empty.contains("rebuilt"), "{empty}");
+    let tenth_on = vec![
+        "failure-9".to_string(),
+        "failure-10".into(),
+        "failure-11".into(),
+    ];
+    assert_eq!(fired("whole"), tenth_on);
+    assert_eq!(fired("replayed-2"), tenth_on);
+    assert_eq!(fired("empty-2"), Vec::<String>::new(), "six failures only");
+}
+
 /// A consumer started with piped stderr, and the lines it printed so far.
 struct Member {
     child: Child,

@@ -8,6 +8,7 @@
 //! killed consumer loses nothing; its successor re-reads the uncommitted batch, and alerts keep
 //! one row per message because their idempotency key is `topic/partition/offset`.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -20,7 +21,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use goshawk_core::{Action, Alert, AttackType, Event, EventKind, Verdict};
+use goshawk_core::{Action, Alert, AttackType, Event, EventKind, LoggedTime, Verdict};
 use goshawk_kafka::{KafkaSink, KafkaSinkConfig, KafkaSourceConfig, Properties};
 use goshawk_server::goshawk_store::{self, AlertStore, Retention};
 
@@ -28,6 +29,13 @@ use crate::live_engine::{EngineArgs, EngineFiles, EngineKeys, LiveEngine};
 
 /// Records analysed and committed together.
 pub const DEFAULT_BATCH: usize = 5000;
+/// Most records per partition replayed into the behaviour windows on an assignment.
+pub const DEFAULT_WINDOW_REPLAY: usize = 100_000;
+/// Records per partition read back first when rebuilding windows; the read grows fourfold
+/// until it reaches the longest window's span of event time (or the limit).
+const FIRST_REPLAY: usize = 1_000;
+/// Longest wait for a partition's history.
+const HISTORY_TIMEOUT: Duration = Duration::from_secs(60);
 /// Longest wait for a first record of a batch.
 const POLL_WAIT: Duration = Duration::from_millis(500);
 /// Longest wait for the alerts and dead-letter topics to acknowledge a batch.
@@ -68,6 +76,11 @@ pub struct ConsumeArgs {
     /// many, so a larger bound adds no wait [default: 5000].
     #[arg(long)]
     pub batch: Option<usize>,
+    /// On taking over partitions, read back up to this many records per partition before the
+    /// group's committed offset, as far as the longest behaviour window reaches in event time,
+    /// and replay them into the windows (0: start the windows empty) [default: 100000].
+    #[arg(long, value_name = "RECORDS")]
+    pub window_replay: Option<usize>,
     #[command(flatten)]
     pub engine: EngineArgs,
 }
@@ -86,6 +99,7 @@ struct ConsumeConfig {
     exit_when_idle: Option<f64>,
     data_dir: Option<PathBuf>,
     batch: Option<usize>,
+    window_replay: Option<usize>,
     web_model: Option<PathBuf>,
     #[serde(default)]
     models: Vec<PathBuf>,
@@ -112,6 +126,8 @@ pub struct KafkaLoop {
     pub output: Option<PathBuf>,
     pub exit_when_idle: Option<Duration>,
     pub batch: usize,
+    /// Most records per partition replayed into the behaviour windows on an assignment.
+    pub window_replay: usize,
 }
 
 fn settings(args: ConsumeArgs) -> Result<Settings> {
@@ -167,6 +183,10 @@ fn settings(args: ConsumeArgs) -> Result<Settings> {
             output: args.output.or(file.output),
             exit_when_idle,
             batch,
+            window_replay: args
+                .window_replay
+                .or(file.window_replay)
+                .unwrap_or(DEFAULT_WINDOW_REPLAY),
         },
         data_dir,
         engine,
@@ -225,6 +245,99 @@ enum Pipeline {
     },
 }
 
+impl Pipeline {
+    fn window_secs(&self) -> u64 {
+        match self {
+            Pipeline::Standalone { engine, .. } => goshawk_server::Analyzer::window_secs(&**engine),
+            Pipeline::Server { handle, .. } => handle.window_secs(),
+        }
+    }
+
+    fn replay_windows(&self, events: &[Event], raw_lines: &[Option<&str>]) {
+        match self {
+            Pipeline::Standalone { engine, .. } => {
+                goshawk_server::Analyzer::replay_windows(&**engine, events, raw_lines)
+            }
+            Pipeline::Server { handle, .. } => handle.replay_windows(events, raw_lines),
+        }
+    }
+}
+
+/// Gives `replay` the readable records before where each partition resumes, decoded, in
+/// event-time order, and returns how many: for each partition, the last `span` records, with
+/// `span` growing from [`FIRST_REPLAY`] fourfold until they reach back `window_secs` of event
+/// time before its newest one, the partition's start, or `limit`.
+fn replay_history(
+    source: &goshawk_kafka::KafkaSource,
+    resumes: &BTreeMap<(String, i32), i64>,
+    limit: usize,
+    window_secs: f64,
+    replay: impl FnOnce(&[Event], &[Option<&str>]),
+) -> Result<usize> {
+    let mut span = FIRST_REPLAY.min(limit) as i64;
+    loop {
+        let ranges: Vec<goshawk_kafka::OffsetRange> = resumes
+            .iter()
+            .filter(|(_, &to)| to > 0)
+            .map(|((topic, partition), &to)| goshawk_kafka::OffsetRange {
+                topic: topic.clone(),
+                partition: *partition,
+                from: (to - span).max(0),
+                to,
+            })
+            .collect();
+        if ranges.is_empty() {
+            return Ok(0);
+        }
+        let records = source.read_history(&ranges, HISTORY_TIMEOUT)?;
+        // Unreadable records were set aside when first read; they are skipped here.
+        let mut history: Vec<_> = records
+            .par_iter()
+            .filter_map(|record| Some((record, decode(&record.payload).ok()?)))
+            .collect();
+        let reaches_back = ranges.iter().all(|range| {
+            let of_range = || {
+                records
+                    .iter()
+                    .filter(|r| r.topic == range.topic && r.partition == range.partition)
+            };
+            // The start of what the broker holds: nothing older to read.
+            let at_start = range.from == 0 || of_range().all(|r| r.offset > range.from);
+            let (oldest, newest) = history
+                .iter()
+                .filter(|(r, _)| r.topic == range.topic && r.partition == range.partition)
+                .filter_map(|(_, d)| match d.event.logged_time() {
+                    LoggedTime::At(t) => Some(t),
+                    _ => None,
+                })
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), t| {
+                    (lo.min(t), hi.max(t))
+                });
+            // Events without a time of their own count at the wall clock: no history needed.
+            at_start || oldest > newest || newest - oldest >= window_secs
+        });
+        if reaches_back || span >= limit as i64 {
+            history.sort_by(|(_, a), (_, b)| time_key(a).total_cmp(&time_key(b)));
+            let (events, raw_lines): (Vec<Event>, Vec<Option<&str>>) = history
+                .into_iter()
+                .map(|(_, decoded)| (decoded.event, decoded.raw_line))
+                .unzip();
+            replay(&events, &raw_lines);
+            return Ok(events.len());
+        }
+        span = (span * 4).min(limit as i64);
+    }
+}
+
+/// Where an event sorts in a replay: by its own time; events without one keep their place
+/// after those with one (the sort is stable).
+fn time_key(decoded: &Decoded<'_>) -> f64 {
+    match decoded.event.logged_time() {
+        LoggedTime::At(t) => t,
+        _ => f64::INFINITY,
+    }
+}
+
 /// How often a consumer inside the server updates `/metrics`.
 const SERVER_REPORT_EVERY: Duration = Duration::from_secs(2);
 
@@ -268,24 +381,14 @@ fn consume(kafka: &KafkaLoop, pipeline: Pipeline, stop: &AtomicBool) -> Result<(
     let mut last_report = (Instant::now(), Counts::default());
     let started = Instant::now();
     let mut joined = false;
+    // The partitions this member holds, and those of them whose windows are yet to be rebuilt
+    // from their history (on their first record, where the member resumes them).
+    let mut owned = BTreeSet::new();
+    let mut awaiting_history = BTreeSet::new();
     let outcome = loop {
         if stop.load(Ordering::Relaxed) {
             eprintln!("goshawk: stopping (signal): the last batch was committed");
             break Ok(());
-        }
-        if let Some(partitions) = source.assignment_change() {
-            let names: Vec<String> = partitions.iter().map(|(t, p)| format!("{t}/{p}")).collect();
-            eprintln!(
-                "goshawk: assigned {} partition(s): {}",
-                names.len(),
-                names.join(", ")
-            );
-            if !joined {
-                joined = true;
-                // Idle time counts from joining the group: a restarted member may wait for
-                // the group to give up on its predecessor first.
-                last_record = Instant::now();
-            }
         }
         if !joined {
             // Only a run meant to end gives up; a long-running consumer waits for the broker.
@@ -342,8 +445,40 @@ fn consume(kafka: &KafkaLoop, pipeline: Pipeline, stop: &AtomicBool) -> Result<(
             Ok(batch) => batch,
             Err(err) => break Err(anyhow::Error::from(err)),
         };
+        // After the poll (the group assigns inside it) and before the batch is analysed: the
+        // windows of partitions taken over are rebuilt before their records are decided.
+        if let Some(partitions) = source.assignment_change() {
+            let names: Vec<String> = partitions.iter().map(|(t, p)| format!("{t}/{p}")).collect();
+            eprintln!(
+                "goshawk: assigned {} partition(s): {}",
+                names.len(),
+                names.join(", ")
+            );
+            let assigned: BTreeSet<_> = partitions.into_iter().collect();
+            awaiting_history.retain(|p| assigned.contains(p));
+            awaiting_history.extend(assigned.difference(&owned).cloned());
+            owned = assigned;
+            if !joined {
+                joined = true;
+                // Idle time counts from joining the group: a restarted member may wait for
+                // the group to give up on its predecessor first.
+                last_record = Instant::now();
+            }
+        }
         if batch.is_empty() {
             continue;
+        }
+        if !awaiting_history.is_empty() {
+            // Where each partition taken over resumes: its first record here.
+            let mut resumes: BTreeMap<(String, i32), i64> = BTreeMap::new();
+            for record in &batch {
+                let key = (record.topic.clone(), record.partition);
+                if awaiting_history.remove(&key) || resumes.contains_key(&key) {
+                    let offset = resumes.entry(key).or_insert(record.offset);
+                    *offset = (*offset).min(record.offset);
+                }
+            }
+            consumer.rebuild_windows(&source, &resumes, kafka.window_replay);
         }
         first_record.get_or_insert(last_record);
         last_record = Instant::now();
@@ -397,6 +532,41 @@ struct Consumer {
 }
 
 impl Consumer {
+    /// Rebuilds the behaviour windows of partitions taken over (from a killed or departed
+    /// member, or at start), given the offset each resumes from: replays each one's records
+    /// before it, back as far as the longest window reaches in event time (at most `limit`
+    /// records), so that what follows is decided as the previous owner would have. A failure
+    /// to read the history is logged, and the windows start without it.
+    fn rebuild_windows(
+        &self,
+        source: &goshawk_kafka::KafkaSource,
+        resumes: &BTreeMap<(String, i32), i64>,
+        limit: usize,
+    ) {
+        let window_secs = self.pipeline.window_secs();
+        if window_secs == 0 || limit == 0 || resumes.is_empty() {
+            return;
+        }
+        let started = Instant::now();
+        let replay = |events: &[Event], raw_lines: &[Option<&str>]| {
+            self.pipeline.replay_windows(events, raw_lines);
+        };
+        match replay_history(source, resumes, limit, window_secs as f64, replay) {
+            Ok(0) => {}
+            Ok(replayed) => {
+                eprintln!(
+                    "goshawk: behaviour windows rebuilt from {replayed} earlier record(s) of {} partition(s) in {:.1}s",
+                    resumes.len(),
+                    started.elapsed().as_secs_f64()
+                );
+            }
+            Err(err) => tracing::warn!(
+                "behaviour windows of {} partition(s) start empty: {err:#}",
+                resumes.len()
+            ),
+        }
+    }
+
     /// Runs one batch and makes everything it produced durable; an error means nothing of the
     /// batch may be committed.
     fn process(&mut self, batch: &[goshawk_kafka::Record]) -> Result<()> {

@@ -165,6 +165,7 @@ pub fn run(args: ServeArgs) -> Result<()> {
             output: None,
             exit_when_idle: None,
             batch: crate::cmd::consume::DEFAULT_BATCH,
+            window_replay: crate::cmd::consume::DEFAULT_WINDOW_REPLAY,
         });
     #[cfg(not(feature = "kafka"))]
     let kafka = None;
