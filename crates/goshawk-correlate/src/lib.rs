@@ -19,9 +19,10 @@
 //! [`RuleMatcher::needs_event_order`] says so, and `goshawk scan` then runs the rules
 //! sequentially (the models still score in parallel).
 //!
-//! **Bounded state.** Every window is per (correlation rule, group-by key). Entries older than
-//! the rule's timespan are dropped on a sweep every [`StateLimits::sweep_every_secs`] of event
-//! time, and the number of keys is capped ([`StateLimits::max_keys`]): at the cap the stalest
+//! **Bounded state.** Every window is per (correlation rule, group-by key). A window drops its
+//! entries older than the rule's timespan when its key's next event comes; windows quiet for
+//! longer than [`StateLimits::sweep_lag_secs`] are dropped on a sweep every
+//! [`StateLimits::sweep_every_secs`] of event time, and the number of keys is capped ([`StateLimits::max_keys`]): at the cap the stalest
 //! keys are dropped down to 90 % of it, so memory is bounded whatever the traffic (at the
 //! cost of forgetting the quietest keys under a flood of new ones). Each key keeps at most
 //! [`StateLimits::max_entries_per_key`] events (a flood on one key under-counts, never grows).
@@ -66,16 +67,24 @@ pub struct StateLimits {
     pub max_entries_per_key: usize,
     /// Event-time seconds between sweeps of expired windows.
     pub sweep_every_secs: i64,
+    /// How far behind the newest event time a sweep looks: it drops windows that have been
+    /// quiet for their timespan plus this long. Sweeps only free memory (a window drops its
+    /// expired entries itself, in its key's own time, when the key's next event comes), so
+    /// the lag only has to cover how far events of one key can trail those of others: a
+    /// consumer reads its partitions unevenly, one ahead of another in event time, and a
+    /// sweep at the newest time would empty the windows of the partitions behind.
+    pub sweep_lag_secs: i64,
 }
 
 impl Default for StateLimits {
     /// 100,000 keys (a few tens of MB with 60 s windows), 1,000 events per key, a sweep every
-    /// 10 s.
+    /// 10 s of windows quiet for a day (memory is bounded by the key cap whatever the lag).
     fn default() -> Self {
         StateLimits {
             max_keys: 100_000,
             max_entries_per_key: 1_000,
             sweep_every_secs: 10,
+            sweep_lag_secs: 24 * 3600,
         }
     }
 }
@@ -279,7 +288,9 @@ impl CorrelationSet {
             windows.latest = windows.latest.max(at);
             if windows.latest.saturating_sub(windows.last_sweep) >= self.limits.sweep_every_secs {
                 let now = windows.latest;
-                windows.engine.evict_expired(now);
+                windows
+                    .engine
+                    .evict_expired(now.saturating_sub(self.limits.sweep_lag_secs));
                 windows.last_sweep = now;
             }
             windows.engine.process_event_at(&view, at)

@@ -195,7 +195,10 @@ fn the_key_cap_bounds_state_under_a_flood_of_new_addresses() {
 
 #[test]
 fn expired_windows_are_swept_as_event_time_passes() {
-    let set = shipped(StateLimits::default());
+    let set = shipped(StateLimits {
+        sweep_lag_secs: 0,
+        ..StateLimits::default()
+    });
     for i in 0..500u32 {
         set.observe(
             &failed(&format!("10.0.{}.{}", i / 256, i % 256), "x", 0),
@@ -207,6 +210,30 @@ fn expired_windows_are_swept_as_event_time_passes() {
     // Two minutes later one event triggers a sweep: only its own windows remain.
     set.observe(&failed("203.0.113.7", "alice", 120), None);
     assert_eq!(set.state_count(), 3);
+}
+
+/// A consumer reads its partitions unevenly: here one address's failures trail another
+/// partition's events by 40 minutes of event time. The sweep lags behind the newest time, so
+/// the trailing windows keep their counts and the tenth failure still fires; sweeping at the
+/// newest time would have emptied them.
+#[test]
+fn a_partition_behind_in_event_time_keeps_its_windows() {
+    let tenth_fires = |limits: StateLimits| {
+        let set = shipped(limits);
+        for second in 0..9 {
+            set.observe(&failed("203.0.113.7", "alice", second), None);
+        }
+        set.observe(
+            &login("198.51.100.4", "bob", "Mozilla/5.0", 200, 2_400),
+            None,
+        );
+        fired(&set, &failed("203.0.113.7", "alice", 9)).contains(&BRUTE_FORCE.to_string())
+    };
+    assert!(tenth_fires(StateLimits::default()));
+    assert!(!tenth_fires(StateLimits {
+        sweep_lag_secs: 0,
+        ..StateLimits::default()
+    }));
 }
 
 #[test]

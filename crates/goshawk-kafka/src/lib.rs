@@ -87,7 +87,21 @@ const FIXED_CONSUMER_PROPERTIES: [(&str, &str); 2] = [
     ("enable.auto.offset.store", "false"),
 ];
 
+/// How long the group waits for a silent member before giving its partitions to the others.
+const DEFAULT_SESSION_TIMEOUT_MS: u64 = 10_000;
+
 impl KafkaSourceConfig {
+    /// How long the group waits for a silent member (a killed one, say) before moving its
+    /// partitions: `session.timeout.ms`, as configured or goshawk's default of 10 s.
+    pub fn session_timeout(&self) -> Duration {
+        let ms = self
+            .properties
+            .get("session.timeout.ms")
+            .and_then(|ms| ms.trim().parse().ok())
+            .unwrap_or(DEFAULT_SESSION_TIMEOUT_MS);
+        Duration::from_millis(ms)
+    }
+
     /// Validates the configuration, creates the consumer and subscribes it.
     pub fn build(&self) -> Result<KafkaSource> {
         if self.brokers.trim().is_empty() {
@@ -115,7 +129,7 @@ impl KafkaSourceConfig {
             .set("group.id", &self.group)
             .set("auto.offset.reset", "earliest")
             // A lost member's partitions move to the others within this time.
-            .set("session.timeout.ms", "10000")
+            .set("session.timeout.ms", DEFAULT_SESSION_TIMEOUT_MS.to_string())
             .set("client.id", "goshawk");
         for (key, value) in &self.properties {
             config.set(key, value);

@@ -13,7 +13,7 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use goshawk_core::{Action, Alert, EventKind};
-use rusqlite::{params, params_from_iter, Connection, OpenFlags};
+use rusqlite::{params, params_from_iter, Connection, OpenFlags, OptionalExtension};
 
 pub use jsonl::JsonlSink;
 
@@ -355,31 +355,64 @@ impl AlertStore {
         self.enforce_retention_at(now_ms())
     }
 
-    /// [`AlertStore::enforce_retention`] as of `now_ms` (Unix milliseconds).
+    /// [`AlertStore::enforce_retention`] as of `now_ms` (Unix milliseconds). Alerts are
+    /// deleted [`RETENTION_CHUNK`] at a time, one transaction each, oldest first: inserts wait
+    /// for one chunk at most, and no statement sorts or holds the whole table.
     pub fn enforce_retention_at(&self, now_ms: i64) -> Result<usize> {
-        let mut conn = self.writer()?;
-        let tx = conn.transaction()?;
         let mut deleted = 0;
         if let Some(max_age) = self.retention.max_age {
             let cutoff_ms = now_ms.saturating_sub(max_age.as_millis().min(i64::MAX as u128) as i64);
-            deleted += tx.execute("DELETE FROM alerts WHERE time_ms < ?1", params![cutoff_ms])?;
-            tx.execute(
+            deleted += self.delete_in_chunks("time_ms < ?1", params![cutoff_ms])?;
+            self.writer()?.execute(
                 "DELETE FROM counts WHERE minute < ?1",
                 params![cutoff_ms.div_euclid(60_000)],
             )?;
         }
         if let Some(max_rows) = self.retention.max_rows {
-            // Keep the newest `max_rows` by time (ties: by insertion order).
-            deleted += tx.execute(
-                "DELETE FROM alerts WHERE id IN (
-                     SELECT id FROM alerts ORDER BY time_ms DESC, id DESC LIMIT -1 OFFSET ?1)",
-                params![max_rows.min(i64::MAX as u64) as i64],
-            )?;
+            // Keep the newest `max_rows` by time (ties: by insertion order): everything before
+            // the oldest of them goes. The time index holds (time_ms, id) in that order.
+            let oldest_kept: Option<(i64, i64)> = match max_rows.checked_sub(1) {
+                Some(skip) => self
+                    .writer()?
+                    .query_row(
+                        "SELECT time_ms, id FROM alerts ORDER BY time_ms DESC, id DESC
+                         LIMIT 1 OFFSET ?1",
+                        params![skip.min(i64::MAX as u64) as i64],
+                        |row| Ok((row.get(0)?, row.get(1)?)),
+                    )
+                    .optional()?,
+                None => Some((i64::MAX, i64::MAX)),
+            };
+            if let Some((time_ms, id)) = oldest_kept {
+                deleted += self.delete_in_chunks(
+                    "time_ms < ?1 OR (time_ms = ?1 AND id < ?2)",
+                    params![time_ms, id],
+                )?;
+            }
         }
-        tx.commit()?;
         Ok(deleted)
     }
+
+    /// Deletes the alerts matching `condition`, oldest first, [`RETENTION_CHUNK`] per
+    /// transaction, releasing the writer between chunks.
+    fn delete_in_chunks(&self, condition: &str, params: &[&dyn rusqlite::ToSql]) -> Result<usize> {
+        let sql = format!(
+            "DELETE FROM alerts WHERE id IN
+                 (SELECT id FROM alerts WHERE {condition} ORDER BY time_ms, id LIMIT {RETENTION_CHUNK})"
+        );
+        let mut deleted = 0;
+        loop {
+            let chunk = self.writer()?.execute(&sql, params)?;
+            deleted += chunk;
+            if chunk < RETENTION_CHUNK {
+                return Ok(deleted);
+            }
+        }
+    }
 }
+
+/// Alerts deleted per transaction by the retention sweep.
+pub const RETENTION_CHUNK: usize = 10_000;
 
 /// The current time in Unix milliseconds.
 pub fn now_ms() -> i64 {
@@ -393,6 +426,7 @@ pub fn now_ms() -> i64 {
 mod tests {
     use super::*;
     use goshawk_core::{AttackType, Event, HttpRequest, Verdict};
+    use std::collections::BTreeSet;
 
     fn alert(key: &str, time_ms: i64, action: Action, source: &str) -> Alert {
         Alert {
@@ -534,6 +568,48 @@ mod tests {
         assert_eq!(left.len(), 1);
         assert_eq!(left[0].idempotency_key, "new");
         assert_eq!(store.counts_since(0).expect("counts").len(), 1);
+    }
+
+    /// More rows to delete than one chunk, with ties in time: the newest by time, then by
+    /// insertion, are kept.
+    #[test]
+    fn retention_deletes_in_chunks_and_keeps_the_newest_rows_on_ties() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = open(
+            &dir,
+            Retention {
+                max_age: None,
+                max_rows: Some(1_000),
+            },
+        );
+        let total = RETENTION_CHUNK * 2 + 500;
+        // Time goes up by one second every 100 alerts: 100-way ties.
+        let alerts: Vec<Alert> = (0..total)
+            .map(|i| {
+                alert(
+                    &format!("k{i}"),
+                    (i / 100) as i64 * 1_000,
+                    Action::Alert,
+                    "x",
+                )
+            })
+            .collect();
+        store.insert_batch(&alerts).expect("insert");
+        assert_eq!(
+            store.enforce_retention_at(0).expect("retention"),
+            total - 1_000
+        );
+        let kept = store
+            .query(&AlertQuery {
+                limit: MAX_LIMIT,
+                ..AlertQuery::default()
+            })
+            .expect("query");
+        assert_eq!(kept.len(), 1_000);
+        let keys: BTreeSet<String> = kept.into_iter().map(|a| a.idempotency_key).collect();
+        let newest: BTreeSet<String> = (total - 1_000..total).map(|i| format!("k{i}")).collect();
+        assert_eq!(keys, newest);
+        assert_eq!(store.enforce_retention_at(0).expect("again"), 0);
     }
 
     #[test]

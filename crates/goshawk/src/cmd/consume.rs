@@ -402,10 +402,18 @@ fn consume(kafka: &KafkaLoop, pipeline: Pipeline, stop: &AtomicBool) -> Result<(
             last_record = Instant::now();
         }
         if let Some(idle) = kafka.exit_when_idle {
-            if last_record.elapsed() >= idle {
+            // A member holding no partition may be waiting for the group to give up on a
+            // member that died holding them (a restart after a kill): that takes the session
+            // timeout, which is not idleness.
+            let patience = if owned.is_empty() {
+                idle + kafka.source.session_timeout()
+            } else {
+                idle
+            };
+            if last_record.elapsed() >= patience {
                 eprintln!(
                     "goshawk: nothing to read for {:.1}s, stopping",
-                    idle.as_secs_f64()
+                    patience.as_secs_f64()
                 );
                 break Ok(());
             }
