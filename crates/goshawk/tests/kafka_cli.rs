@@ -74,6 +74,16 @@ impl Broker {
         name
     }
 
+    fn producer(&self, topic: &str) -> goshawk_kafka::KafkaSink {
+        KafkaSinkConfig {
+            brokers: self.brokers.clone(),
+            topic: topic.to_string(),
+            properties: Properties::new(),
+        }
+        .build()
+        .expect("producer")
+    }
+
     /// Every record of `topic` (read by a fresh group until nothing comes for `idle`).
     fn read_all(&self, topic: &str, idle: Duration) -> Vec<Record> {
         let source = KafkaSourceConfig {
@@ -253,13 +263,7 @@ fn unreadable_records_go_to_the_dead_letter_topic_and_the_rest_goes_on() {
     let dir = tempfile::tempdir().expect("tempdir");
     let topic = broker.create_topic(1);
     let dead = broker.create_topic(1);
-    let sink = KafkaSinkConfig {
-        brokers: broker.brokers.clone(),
-        topic: topic.clone(),
-        properties: Properties::new(),
-    }
-    .build()
-    .expect("producer");
+    let sink = broker.producer(&topic);
     let messages: [&[u8]; 6] = [
         br#"{"id":"ok-1","kind":"http","method":"GET","url":"/api/balance/check"}"#,
         b"{not json",
@@ -382,13 +386,7 @@ fn a_member_taking_over_rebuilds_its_behaviour_windows_from_the_history() {
     let Some(broker) = broker() else { return };
     let dir = tempfile::tempdir().expect("tempdir");
     let topic = broker.create_topic(1);
-    let sink = KafkaSinkConfig {
-        brokers: broker.brokers.clone(),
-        topic: topic.clone(),
-        properties: Properties::new(),
-    }
-    .build()
-    .expect("producer");
+    let sink = broker.producer(&topic);
     let produce = |seconds: std::ops::Range<u32>| {
         for second in seconds {
             let mut request = goshawk_core::HttpRequest::from_target("/login/auth");
