@@ -290,51 +290,64 @@ fn replay_history(
             return Ok(0);
         }
         let records = source.read_history(&ranges, HISTORY_TIMEOUT)?;
-        // Unreadable records were set aside when first read; they are skipped here.
+        // Unreadable records were set aside when first read; they are skipped here. Each
+        // record's own time is read once: the coverage check and the sort both use it.
         let mut history: Vec<_> = records
             .par_iter()
-            .filter_map(|record| Some((record, decode(&record.payload).ok()?)))
-            .collect();
-        let reaches_back = ranges.iter().all(|range| {
-            let of_range = || {
-                records
-                    .iter()
-                    .filter(|r| r.topic == range.topic && r.partition == range.partition)
-            };
-            // The start of what the broker holds: nothing older to read.
-            let at_start = range.from == 0 || of_range().all(|r| r.offset > range.from);
-            let (oldest, newest) = history
-                .iter()
-                .filter(|(r, _)| r.topic == range.topic && r.partition == range.partition)
-                .filter_map(|(_, d)| match d.event.logged_time() {
+            .filter_map(|record| {
+                let decoded = decode(&record.payload).ok()?;
+                let time = match decoded.event.logged_time() {
                     LoggedTime::At(t) => Some(t),
                     _ => None,
-                })
-                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), t| {
-                    (lo.min(t), hi.max(t))
-                });
-            // Events without a time of their own count at the wall clock: no history needed.
-            at_start || oldest > newest || newest - oldest >= window_secs
+                };
+                Some((record, decoded, time))
+            })
+            .collect();
+        // Per partition: the lowest offset read, and the oldest and newest event time.
+        let mut read: BTreeMap<(&str, i32), (i64, f64, f64)> = BTreeMap::new();
+        for record in &records {
+            let (lowest, _, _) = read
+                .entry((record.topic.as_str(), record.partition))
+                .or_insert((record.offset, f64::INFINITY, f64::NEG_INFINITY));
+            *lowest = (*lowest).min(record.offset);
+        }
+        for (record, _, time) in &history {
+            if let (Some(t), Some((_, oldest, newest))) = (
+                *time,
+                read.get_mut(&(record.topic.as_str(), record.partition)),
+            ) {
+                *oldest = oldest.min(t);
+                *newest = newest.max(t);
+            }
+        }
+        let reaches_back = ranges.iter().all(|range| {
+            match read.get(&(range.topic.as_str(), range.partition)) {
+                // Nothing readable there: nothing older to read either.
+                None => true,
+                Some(&(lowest, oldest, newest)) => {
+                    // The start of what the broker holds (older records are gone), no event
+                    // with a time of its own (they count at the wall clock), or far enough.
+                    range.from == 0
+                        || lowest > range.from
+                        || oldest > newest
+                        || newest - oldest >= window_secs
+                }
+            }
         });
         if reaches_back || span >= limit as i64 {
-            history.sort_by(|(_, a), (_, b)| time_key(a).total_cmp(&time_key(b)));
+            // Stable: events without a time of their own keep their place, after the others.
+            history.sort_by(|(_, _, a), (_, _, b)| {
+                a.unwrap_or(f64::INFINITY)
+                    .total_cmp(&b.unwrap_or(f64::INFINITY))
+            });
             let (events, raw_lines): (Vec<Event>, Vec<Option<&str>>) = history
                 .into_iter()
-                .map(|(_, decoded)| (decoded.event, decoded.raw_line))
+                .map(|(_, decoded, _)| (decoded.event, decoded.raw_line))
                 .unzip();
             replay(&events, &raw_lines);
             return Ok(events.len());
         }
         span = (span * 4).min(limit as i64);
-    }
-}
-
-/// Where an event sorts in a replay: by its own time; events without one keep their place
-/// after those with one (the sort is stable).
-fn time_key(decoded: &Decoded<'_>) -> f64 {
-    match decoded.event.logged_time() {
-        LoggedTime::At(t) => t,
-        _ => f64::INFINITY,
     }
 }
 
@@ -477,15 +490,18 @@ fn consume(kafka: &KafkaLoop, pipeline: Pipeline, stop: &AtomicBool) -> Result<(
             continue;
         }
         if !awaiting_history.is_empty() {
-            // Where each partition taken over resumes: its first record here.
+            // Where each partition taken over resumes: its first record here (a partition's
+            // records arrive in offset order).
             let mut resumes: BTreeMap<(String, i32), i64> = BTreeMap::new();
-            for record in &batch {
-                let key = (record.topic.clone(), record.partition);
-                if awaiting_history.remove(&key) || resumes.contains_key(&key) {
-                    let offset = resumes.entry(key).or_insert(record.offset);
-                    *offset = (*offset).min(record.offset);
+            awaiting_history.retain(|(topic, partition)| {
+                let first = batch
+                    .iter()
+                    .find(|r| r.partition == *partition && r.topic == *topic);
+                if let Some(record) = first {
+                    resumes.insert((topic.clone(), *partition), record.offset);
                 }
-            }
+                first.is_none()
+            });
             consumer.rebuild_windows(&source, &resumes, kafka.window_replay);
         }
         first_record.get_or_insert(last_record);
