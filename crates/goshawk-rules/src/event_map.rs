@@ -10,6 +10,8 @@ use std::borrow::Cow;
 use std::cell::OnceCell;
 
 use goshawk_core::{Event, HttpRequest, IotReading, NetSession, ZeekConn};
+
+use crate::source::SourceClass;
 use rsigma_eval::event::{Event as SigmaEvent, EventValue};
 use serde_json::{Map, Value};
 
@@ -80,57 +82,132 @@ impl<'a> SigmaView<'a> {
         }
     }
 
-    /// Calls `visit` with text that holds every field value (numbers in decimal): everything a
-    /// field literal of a rule could be found in (see `prefilter`). For web events each
-    /// underlying value once: the URI covers the path, query and extension fields, and the
-    /// aliases (`c-uri`, `cs-uri`, `c-useragent`...) are not scanned again.
-    pub(crate) fn visit_field_text(&self, visit: &mut dyn FnMut(&str)) {
+    /// Calls `visit` with text that holds every field value (numbers in decimal), each with
+    /// its slot ([`field_slot`]): everything a field literal of a rule could be found in (see
+    /// `prefilter`). For web events each underlying value once: the URI covers the path,
+    /// query and extension fields, and the aliases (`c-uri`, `cs-uri`, `c-useragent`...) are
+    /// not scanned again.
+    pub(crate) fn visit_field_text(&self, visit: &mut dyn FnMut(u8, &str)) {
         let Fields::Web(web) = &self.fields else {
-            self.for_each_field(&mut |_, value| visit_value_text(&value, visit));
+            // A field's slot is its place in the class's list (`class_field_slot`).
+            for (slot, name) in (0u8..).zip(self.field_names()) {
+                if let Some(value) = self.get_field(name) {
+                    visit_value_text(&value, &mut |text| visit(slot, text));
+                }
+            }
             return;
         };
         let r = web.request;
         let texts = [
-            Some(r.url.as_str()),
-            Some(r.method.as_str()),
-            r.version.as_deref(),
-            r.client_ip.as_deref(),
-            r.user.as_deref(),
-            web.user_agent,
-            web.referer,
-            web.host,
-            web.cookie,
-            web.content_type,
+            (web_slot::URI, Some(r.url.as_str())),
+            (web_slot::METHOD, Some(r.method.as_str())),
+            (web_slot::VERSION, r.version.as_deref()),
+            (web_slot::CLIENT_IP, r.client_ip.as_deref()),
+            (web_slot::USER, r.user.as_deref()),
+            (web_slot::USER_AGENT, web.user_agent),
+            (web_slot::REFERER, web.referer),
+            (web_slot::HOST, web.host),
+            (web_slot::COOKIE, web.cookie),
+            (web_slot::CONTENT_TYPE, web.content_type),
         ];
-        for text in texts.into_iter().flatten() {
-            visit(text);
+        for (slot, text) in texts {
+            if let Some(text) = text {
+                visit(slot, text);
+            }
         }
         let mut digits = itoa_buffer();
         if let Some(status) = r.status {
-            visit(format_u64(&mut digits, u64::from(status)));
+            visit(web_slot::STATUS, format_u64(&mut digits, u64::from(status)));
         }
         match r.bytes {
             // The field's own text: beyond i64 it is a float (see `uint`).
-            Some(bytes) if i64::try_from(bytes).is_err() => visit_value_text(&uint(bytes), visit),
-            Some(bytes) => visit(format_u64(&mut digits, bytes)),
+            Some(bytes) if i64::try_from(bytes).is_err() => {
+                visit_value_text(&uint(bytes), &mut |text| visit(web_slot::BYTES, text))
+            }
+            Some(bytes) => visit(web_slot::BYTES, format_u64(&mut digits, bytes)),
             None => {}
+        }
+    }
+
+    fn field_names(&self) -> &'static [&'static str] {
+        match &self.fields {
+            Fields::Web(_) => crate::source::WEB_FIELDS,
+            Fields::Zeek(_) => crate::source::ZEEK_CONN_FIELDS,
+            Fields::Session(_) => crate::source::SESSION_FIELDS,
+            Fields::Iot(_) => crate::source::IOT_FIELDS,
         }
     }
 
     /// Calls `visit` with every (field, value) the event has, in the class's field order.
     fn for_each_field(&self, visit: &mut dyn FnMut(&str, EventValue<'_>)) {
-        let names: &[&str] = match &self.fields {
-            Fields::Web(_) => crate::source::WEB_FIELDS,
-            Fields::Zeek(_) => crate::source::ZEEK_CONN_FIELDS,
-            Fields::Session(_) => crate::source::SESSION_FIELDS,
-            Fields::Iot(_) => crate::source::IOT_FIELDS,
-        };
-        for name in names {
+        for name in self.field_names() {
             if let Some(value) = self.get_field(name) {
                 visit(name, value);
             }
         }
     }
+}
+
+/// Where [`SigmaView::visit_field_text`] shows the value of the Sigma field `field` of events
+/// of `class`: a literal a rule looks for in that field can only be in the text visited with
+/// this slot, so the pre-filter need not look for it elsewhere. `None` when the field is not
+/// one the class has (the pre-filter then looks everywhere).
+pub(crate) fn field_slot(class: SourceClass, field: &str) -> Option<u8> {
+    if class != SourceClass::Webserver {
+        return class_field_slot(class.fields(), field);
+    }
+    use web_slot::*;
+    Some(match field {
+        // Path, query and extension are parts of the URI as logged.
+        "cs-uri-query" | "c-uri" | "cs-uri" | "cs-uri-stem" | "c-uri-path" | "c-uri-stem"
+        | "c-uri-query" | "c-uri-extension" => URI,
+        "sc-status" => STATUS,
+        "cs-bytes" | "sc-bytes" => BYTES,
+        "cs-referer" | "cs-referrer" => REFERER,
+        "c-useragent" | "cs-user-agent" | "cs(User-Agent)" => USER_AGENT,
+        "cs-method" => METHOD,
+        "cs-version" => VERSION,
+        "c-ip" => CLIENT_IP,
+        "cs-username" => USER,
+        "cs-host" => HOST,
+        "cs-cookie" => COOKIE,
+        "cs-content-type" => CONTENT_TYPE,
+        _ => return None,
+    })
+}
+
+/// How many slots [`field_slot`] uses for `class`.
+pub(crate) fn field_slot_count(class: SourceClass) -> usize {
+    match class {
+        SourceClass::Webserver => WEB_SLOT_COUNT,
+        other => other.fields().len(),
+    }
+}
+
+pub(crate) const WEB_SLOT_COUNT: usize = web_slot::BYTES as usize + 1;
+
+/// Slots of the other classes: a field's place in the class's field list.
+fn class_field_slot(names: &[&str], field: &str) -> Option<u8> {
+    names
+        .iter()
+        .position(|name| *name == field)
+        .and_then(|i| u8::try_from(i).ok())
+}
+
+/// The text slots of web events: one per underlying value.
+mod web_slot {
+    pub const URI: u8 = 0;
+    pub const METHOD: u8 = 1;
+    pub const VERSION: u8 = 2;
+    pub const CLIENT_IP: u8 = 3;
+    pub const USER: u8 = 4;
+    pub const USER_AGENT: u8 = 5;
+    pub const REFERER: u8 = 6;
+    pub const HOST: u8 = 7;
+    pub const COOKIE: u8 = 8;
+    pub const CONTENT_TYPE: u8 = 9;
+    pub const STATUS: u8 = 10;
+    pub const BYTES: u8 = 11;
 }
 
 /// Room for the decimal digits of any `u64`.
@@ -456,8 +533,28 @@ mod tests {
         );
     }
 
+    /// The (slot, text) pairs a view shows the pre-filter, after checking that every field's
+    /// value is in a text of the field's own slot (what makes slot-scoped needles sound).
+    fn slot_texts(view: &SigmaView<'_>, class: SourceClass) -> Vec<(u8, String)> {
+        let mut texts = Vec::new();
+        view.visit_field_text(&mut |slot, t| texts.push((slot, t.to_string())));
+        let mut missing = Vec::new();
+        view.for_each_field(&mut |name, value| {
+            let slot = field_slot(class, name).expect("every field of the class has a slot");
+            let mut values = Vec::new();
+            visit_value_text(&value, &mut |t| values.push(t.to_string()));
+            for value in values {
+                if !texts.iter().any(|(s, t)| *s == slot && t.contains(&value)) {
+                    missing.push(format!("{name}={value}"));
+                }
+            }
+        });
+        assert!(missing.is_empty(), "{missing:?} not in {texts:?}");
+        texts
+    }
+
     #[test]
-    fn field_text_of_a_web_event_holds_every_field_value() {
+    fn field_text_of_a_web_event_holds_every_field_value_in_its_slot() {
         let mut r = request();
         r.headers.push(("Referer".into(), "http://ref/".into()));
         r.headers.push(("Cookie".into(), "sid=1".into()));
@@ -467,16 +564,10 @@ mod tests {
         r.bytes = Some(18_446_744_073_709_551_615);
         let event = Event::Http(r);
         let view = SigmaView::new(&event, None);
-        let mut texts = Vec::new();
-        view.visit_field_text(&mut |t| texts.push(t.to_string()));
-        let mut missing = Vec::new();
-        view.for_each_field(&mut |name, value| {
-            let value = value.as_str().expect("text or number").into_owned();
-            if !texts.iter().any(|t| t.contains(&value)) {
-                missing.push(format!("{name}={value}"));
-            }
-        });
-        assert!(missing.is_empty(), "{missing:?} not in {texts:?}");
+        let texts: Vec<String> = slot_texts(&view, SourceClass::Webserver)
+            .into_iter()
+            .map(|(_, t)| t)
+            .collect();
         assert!(
             texts.contains(&"18446744073709552000".to_string()),
             "{texts:?}"
@@ -484,6 +575,50 @@ mod tests {
         assert!(texts.contains(&"200".to_string()));
         // Each underlying value once.
         assert_eq!(texts.iter().filter(|t| t.contains("sqlmap")).count(), 1);
+        // Aliases share a slot; fields no web event has have none.
+        assert_eq!(
+            field_slot(SourceClass::Webserver, "c-uri-extension"),
+            field_slot(SourceClass::Webserver, "cs-uri-query")
+        );
+        assert_ne!(
+            field_slot(SourceClass::Webserver, "cs-referer"),
+            field_slot(SourceClass::Webserver, "c-useragent")
+        );
+        assert_eq!(field_slot(SourceClass::Webserver, "CommandLine"), None);
+    }
+
+    #[test]
+    fn field_text_of_other_events_holds_every_field_value_in_its_slot() {
+        let mut conn = ZeekConn::new(
+            10.5,
+            "C1",
+            ("10.0.0.1".parse().expect("ip"), 5555),
+            ("10.0.0.2".parse().expect("ip"), 445),
+        );
+        conn.orig_bytes = Some(100);
+        conn.service = Some("smb".into());
+        conn.tunnel_parents = vec!["Cx".into(), "Cy".into()];
+        let events = [
+            (Event::Zeek(conn), SourceClass::ZeekConn),
+            (
+                Event::Sessions(NetSession {
+                    browser_type: "Unknown".into(),
+                    ..Default::default()
+                }),
+                SourceClass::NetworkSession,
+            ),
+            (
+                Event::Iot(IotReading {
+                    device_type: "camera".into(),
+                    ..Default::default()
+                }),
+                SourceClass::IotTelemetry,
+            ),
+        ];
+        for (event, class) in &events {
+            let view = SigmaView::new(event, None);
+            assert!(slot_texts(&view, *class).len() > 3);
+        }
     }
 
     #[test]

@@ -6,11 +6,14 @@
 //! the same rules run at the rate given there, with identical hits (tested differentially).
 //!
 //! For each rule, load time derives a *witness*: a set of literal needles at least one of
-//! which occurs (case-insensitively) in some value of every event the rule matches. Rules
-//! without a sound witness (regexes, numeric comparisons, `not`-only conditions, encodings)
-//! are always evaluated. At run time one automaton over all needles scans the event's keyword
-//! text and field values; only the rules whose needles were found, plus the always-evaluated
-//! ones, go to rsigma. Text with non-ASCII characters skips the filter (Unicode case folding
+//! which occurs (case-insensitively) in some value of every event the rule matches, each
+//! needle tied to the field it must be in. Rules without a sound witness (regexes, numeric
+//! comparisons, `not`-only conditions, encodings) are always evaluated. At run time one
+//! automaton over all needles scans the event's keyword text and field values; only the rules
+//! whose needles were found *in their own field*, plus the always-evaluated ones, go to
+//! rsigma. The field matters: a rule gated on `;` or `(` in the URI would otherwise be
+//! evaluated on every request whose User-Agent has them (every browser's: measured on the
+//! simulated bank traffic, 6 of the 28 shipped web rules ran on every event). Text with non-ASCII characters skips the filter (Unicode case folding
 //! could map it onto an ASCII needle), so the filter never loses a hit; for the same reason a
 //! literal that is still non-ASCII once lower-cased can never occur in the text the filter
 //! scans.
@@ -24,18 +27,24 @@ use rsigma_parser::{
 /// Needles of which at least one must occur; `None` = no sound witness.
 pub(crate) type Witness = Option<Vec<Needle>>;
 
-/// A lower-case literal, and whether it is searched in the keyword text (the log line) or in
-/// the field values.
+/// A lower-case literal, and where it is searched: in the value of a field, or (`field` is
+/// `None`) in the keyword text (the log line).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) struct Needle {
-    pub keyword: bool,
+    pub field: Option<String>,
     pub text: String,
 }
 
-/// The rules of one source class, with their witnesses, as an automaton.
+/// The rules of one source class, with their witnesses, as automata.
 pub(crate) struct Prefilter {
-    /// Over the needles of field values, and over those of keyword detections.
-    fields: Option<Automaton>,
+    /// Per slot, over the needles of the fields shown in that slot (and of fields without a
+    /// known slot): each value is scanned for its own field's needles only, and a slot no
+    /// rule looks into is not scanned at all (most web rules read only the URI, so the
+    /// User-Agent, cookie and referer are skipped).
+    slots: Vec<Option<Automaton>>,
+    /// Over every field needle: for text of a slot beyond `slots` (none is, but stay sound).
+    any_slot: Option<Automaton>,
+    /// Over the needles of keyword detections, for the keyword text.
     keywords: Option<Automaton>,
     /// Rules evaluated on every event.
     always: Vec<u32>,
@@ -50,8 +59,24 @@ struct Automaton {
 }
 
 impl Automaton {
-    fn build(needles: Vec<String>, pattern_rules: Vec<Vec<u32>>) -> Result<Option<Self>, ()> {
-        if needles.is_empty() {
+    /// Over the distinct texts of `needles` (text, rule); `None` without needles.
+    fn build<'a>(
+        needles: impl IntoIterator<Item = (&'a str, u32)>,
+    ) -> Result<Option<Self>, aho_corasick::BuildError> {
+        let mut patterns: Vec<&str> = Vec::new();
+        let mut pattern_rules: Vec<Vec<u32>> = Vec::new();
+        let mut by_text = std::collections::HashMap::new();
+        for (text, rule) in needles {
+            let id = *by_text.entry(text).or_insert_with(|| {
+                patterns.push(text);
+                pattern_rules.push(Vec::new());
+                patterns.len() - 1
+            });
+            if !pattern_rules[id].contains(&rule) {
+                pattern_rules[id].push(rule);
+            }
+        }
+        if patterns.is_empty() {
             return Ok(None);
         }
         // A DFA: scanning is the hot loop (an NFA was ~3x slower here), and a few hundred
@@ -60,8 +85,7 @@ impl Automaton {
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
             .kind(Some(AhoCorasickKind::DFA))
-            .build(&needles)
-            .map_err(|_| ())?;
+            .build(&patterns)?;
         Ok(Some(Automaton {
             automaton,
             pattern_rules,
@@ -81,52 +105,74 @@ impl Automaton {
     }
 }
 
+/// A field needle placed: its text, its rule, and the slot its field is shown in (`None`:
+/// unknown, so it is looked for in every slot).
+struct Placed {
+    text: String,
+    rule: u32,
+    slot: Option<u8>,
+}
+
 impl Prefilter {
     /// Builds the filter from the witnesses of the rules, in the order the rules were compiled
-    /// into the class's engine (see [`rule_witness`]).
-    pub(crate) fn build(witnesses: Vec<Witness>) -> Prefilter {
-        // [field needles, keyword needles]
-        let mut needles: [Vec<String>; 2] = Default::default();
-        let mut pattern_rules: [Vec<Vec<u32>>; 2] = Default::default();
-        let mut by_needle = std::collections::HashMap::new();
+    /// into the class's engine (see [`rule_witness`]). `slot_of` names the slot (below
+    /// `slot_count`) a field's value is shown in by `SigmaView::visit_field_text`, `None` for
+    /// a field it does not know.
+    pub(crate) fn build(
+        witnesses: Vec<Witness>,
+        slot_of: impl Fn(&str) -> Option<u8>,
+        slot_count: usize,
+    ) -> Prefilter {
+        let mut fields: Vec<Placed> = Vec::new();
+        let mut keywords: Vec<(String, u32)> = Vec::new();
         let mut always = Vec::new();
-        let mut rule_count = 0;
+        let rule_count = witnesses.len();
         for (index, witness) in witnesses.into_iter().enumerate() {
-            rule_count += 1;
-            let index = index as u32;
+            let rule = index as u32;
             match witness {
-                None => always.push(index),
+                None => always.push(rule),
                 Some(list) => {
-                    for needle in list {
-                        let side = usize::from(needle.keyword);
-                        let id = *by_needle.entry(needle.clone()).or_insert_with(|| {
-                            needles[side].push(needle.text);
-                            pattern_rules[side].push(Vec::new());
-                            pattern_rules[side].len() - 1
-                        });
-                        let rules = &mut pattern_rules[side][id];
-                        if rules.last() != Some(&index) {
-                            rules.push(index);
+                    for Needle { field, text } in list {
+                        match field {
+                            None => keywords.push((text, rule)),
+                            Some(field) => fields.push(Placed {
+                                text,
+                                rule,
+                                slot: slot_of(&field),
+                            }),
                         }
                     }
                 }
             }
         }
-        let [field_needles, keyword_needles] = needles;
-        let [field_rules, keyword_rules] = pattern_rules;
-        match (
-            Automaton::build(field_needles, field_rules),
-            Automaton::build(keyword_needles, keyword_rules),
-        ) {
-            (Ok(fields), Ok(keywords)) => Prefilter {
-                fields,
+        let in_slot = |slot: u8| {
+            Automaton::build(
+                fields
+                    .iter()
+                    .filter(|p| p.slot.is_none_or(|s| s == slot))
+                    .map(|p| (p.text.as_str(), p.rule)),
+            )
+        };
+        let built = (|| {
+            let slots = (0..slot_count)
+                .map(|slot| in_slot(u8::try_from(slot).unwrap_or(u8::MAX)))
+                .collect::<Result<Vec<_>, _>>()?;
+            let any_slot = Automaton::build(fields.iter().map(|p| (p.text.as_str(), p.rule)))?;
+            let keywords = Automaton::build(keywords.iter().map(|(t, r)| (t.as_str(), *r)))?;
+            Ok::<_, aho_corasick::BuildError>((slots, any_slot, keywords))
+        })();
+        match built {
+            Ok((slots, any_slot, keywords)) => Prefilter {
+                slots,
+                any_slot,
                 keywords,
                 always,
                 rule_count,
             },
             // Cannot happen for plain literals; stay correct (evaluate everything) if it does.
-            _ => Prefilter {
-                fields: None,
+            Err(_) => Prefilter {
+                slots: Vec::new(),
+                any_slot: None,
                 keywords: None,
                 always: (0..rule_count as u32).collect(),
                 rule_count,
@@ -140,34 +186,37 @@ impl Prefilter {
     }
 
     /// The rules worth evaluating on an event whose field values are given by `visit_fields`
-    /// and whose keyword text (what keyword detections search) by `visit_keyword_text`, in
-    /// ascending order.
+    /// (with their slots) and whose keyword text (what keyword detections search) by
+    /// `visit_keyword_text`, in ascending order.
     pub(crate) fn candidates(
         &self,
-        visit_fields: impl Fn(&mut dyn FnMut(&str)),
+        visit_fields: impl Fn(&mut dyn FnMut(u8, &str)),
         visit_keyword_text: impl Fn(&mut dyn FnMut(&str)),
     ) -> Vec<u32> {
         let mut ascii = true;
         let mut hit: Vec<bool> = Vec::new();
-        for (automaton, visit) in [
-            (&self.fields, &visit_fields as &dyn Fn(&mut dyn FnMut(&str))),
-            (&self.keywords, &visit_keyword_text),
-        ] {
-            // Visited even without an automaton: non-ASCII text must still be seen, as rules
-            // whose literals are non-ASCII have no needle at all.
-            visit(&mut |text: &str| {
-                if !ascii {
-                    return;
-                }
-                if !text.is_ascii() {
-                    ascii = false;
-                    return;
-                }
-                if let Some(automaton) = automaton {
-                    automaton.scan(text, &mut hit, self.rule_count);
-                }
-            });
-        }
+        let mut scan = |automaton: Option<&Automaton>, text: &str| {
+            if !ascii {
+                return;
+            }
+            if !text.is_ascii() {
+                ascii = false;
+                return;
+            }
+            if let Some(automaton) = automaton {
+                automaton.scan(text, &mut hit, self.rule_count);
+            }
+        };
+        // Visited even without an automaton: non-ASCII text must still be seen, as rules whose
+        // literals are non-ASCII have no needle at all.
+        visit_fields(&mut |slot, text| {
+            let automaton = match self.slots.get(usize::from(slot)) {
+                Some(in_slot) => in_slot.as_ref(),
+                None => self.any_slot.as_ref(),
+            };
+            scan(automaton, text);
+        });
+        visit_keyword_text(&mut |text| scan(self.keywords.as_ref(), text));
         if !ascii {
             return (0..self.rule_count as u32).collect();
         }
@@ -251,7 +300,7 @@ fn detection_witness(detection: &Detection) -> Witness {
                 .iter()
                 .map(|v| match v {
                     SigmaValue::Integer(_) => None,
-                    _ => value_needle(v, true),
+                    _ => value_needle(v, None),
                 })
                 .collect(),
         ),
@@ -276,7 +325,7 @@ fn item_witness(item: &DetectionItem) -> Witness {
         return None;
     }
     // A fieldless item is a keyword search.
-    let keyword = item.field.name.is_none();
+    let field = item.field.name.as_deref();
     // Without a substring modifier a number is compared as a number, and text such as `1e1`
     // equals 10 without containing "10": numbers are literal text only under a substring
     // modifier.
@@ -291,7 +340,7 @@ fn item_witness(item: &DetectionItem) -> Witness {
         .iter()
         .map(|v| match v {
             SigmaValue::Integer(_) if !numbers_as_text => None,
-            _ => value_needle(v, keyword),
+            _ => value_needle(v, field),
         })
         .collect();
     if item.field.modifiers.contains(&Modifier::All) {
@@ -301,9 +350,10 @@ fn item_witness(item: &DetectionItem) -> Witness {
     }
 }
 
-/// The longest literal run of a value, lower-cased; `None` when it has none; no needle at all
-/// (`Some([])`, never found) when it is not ASCII once lower-cased.
-fn value_needle(value: &SigmaValue, keyword: bool) -> Witness {
+/// The longest literal run of a value, lower-cased, to be found in `field` (`None`: the
+/// keyword text); `None` when it has none; no needle at all (`Some([])`, never found) when it
+/// is not ASCII once lower-cased.
+fn value_needle(value: &SigmaValue, field: Option<&str>) -> Witness {
     let needle = match value {
         SigmaValue::String(s) => {
             let mut best = String::new();
@@ -339,7 +389,7 @@ fn value_needle(value: &SigmaValue, keyword: bool) -> Witness {
         return Some(Vec::new());
     }
     Some(vec![Needle {
-        keyword,
+        field: field.map(str::to_string),
         text: lower,
     }])
 }
@@ -458,23 +508,38 @@ mod tests {
         assert_eq!(w, Some(vec!["x*y".to_string()]));
     }
 
+    /// Web slots as the rule set uses them.
+    fn web_slot(field: &str) -> Option<u8> {
+        crate::event_map::field_slot(crate::SourceClass::Webserver, field)
+    }
+
+    const WEB_SLOTS: usize = crate::event_map::WEB_SLOT_COUNT;
+
+    fn witnesses(rules: &[String]) -> Vec<Witness> {
+        rules
+            .iter()
+            .map(|y| rule_witness(&rsigma_parser::parse_sigma_yaml(y).expect("yaml").rules[0]))
+            .collect()
+    }
+
     #[test]
     fn candidates_are_the_rules_whose_needles_occur_plus_the_unwitnessed() {
-        let witnesses: Vec<Witness> = [
-            rule("  a:\n    c-uri|contains: 'passwd'\n  condition: a"),
-            rule("  a:\n    c-uri|re: 'x'\n  condition: a"),
-            rule("  a:\n    c-uri|contains: 'wp-admin'\n  condition: a"),
-        ]
-        .iter()
-        .map(|y| rule_witness(&rsigma_parser::parse_sigma_yaml(y).expect("yaml").rules[0]))
-        .collect();
-        let filter = Prefilter::build(witnesses);
+        let filter = Prefilter::build(
+            witnesses(&[
+                rule("  a:\n    c-uri|contains: 'passwd'\n  condition: a"),
+                rule("  a:\n    c-uri|re: 'x'\n  condition: a"),
+                rule("  a:\n    c-uri|contains: 'wp-admin'\n  condition: a"),
+            ]),
+            web_slot,
+            WEB_SLOTS,
+        );
         assert_eq!(filter.always_evaluated(), 1);
+        let uri = web_slot("c-uri").expect("a web field");
         let candidates = |texts: &[&str]| {
             filter.candidates(
-                |visit: &mut dyn FnMut(&str)| {
+                |visit: &mut dyn FnMut(u8, &str)| {
                     for t in texts {
-                        visit(t);
+                        visit(uri, t);
                     }
                 },
                 |_: &mut dyn FnMut(&str)| {},
@@ -488,19 +553,50 @@ mod tests {
     }
 
     #[test]
+    fn a_field_needle_counts_only_in_its_own_field() {
+        let filter = Prefilter::build(
+            witnesses(&[
+                rule("  a:\n    cs-uri-query|contains: ';'\n  condition: a"),
+                rule("  a:\n    c-useragent|contains: 'nikto'\n  condition: a"),
+                // An alias of the URI (the path is part of it) and a field no web event has.
+                rule("  a:\n    cs-uri-stem|contains: 'admin'\n  condition: a"),
+                rule("  a:\n    x-custom|contains: 'nikto'\n  condition: a"),
+            ]),
+            web_slot,
+            WEB_SLOTS,
+        );
+        let slot = |f: &str| web_slot(f).expect("a web field");
+        let run = |texts: Vec<(u8, &'static str)>| {
+            filter.candidates(
+                move |visit: &mut dyn FnMut(u8, &str)| {
+                    for (slot, text) in &texts {
+                        visit(*slot, text);
+                    }
+                },
+                |_: &mut dyn FnMut(&str)| {},
+            )
+        };
+        let browser = "Mozilla/5.0 (X11; Linux x86_64; nikto)";
+        assert_eq!(run(vec![(slot("c-useragent"), browser)]), vec![1, 3]);
+        assert_eq!(
+            run(vec![(slot("cs-uri"), "/admin/a;b"), (slot("cs-host"), "x")]),
+            vec![0, 2]
+        );
+        assert_eq!(run(vec![(slot("cs-referer"), "/admin;nikto")]), vec![3]);
+    }
+
+    #[test]
     fn keyword_needles_are_searched_in_the_keyword_text_only() {
-        let witnesses: Vec<Witness> = [
+        let witnesses = witnesses(&[
             rule("  k:\n    - 'sqlmap'\n  condition: k"),
             rule("  a:\n    c-useragent|contains: 'nikto'\n  condition: a"),
-        ]
-        .iter()
-        .map(|y| rule_witness(&rsigma_parser::parse_sigma_yaml(y).expect("yaml").rules[0]))
-        .collect();
-        assert!(witnesses[0].as_ref().expect("witness")[0].keyword);
-        let filter = Prefilter::build(witnesses);
+        ]);
+        assert!(witnesses[0].as_ref().expect("witness")[0].field.is_none());
+        let filter = Prefilter::build(witnesses, web_slot, WEB_SLOTS);
+        let ua = web_slot("c-useragent").expect("a web field");
         let run = |fields: &'static str, line: &'static str| {
             filter.candidates(
-                move |visit: &mut dyn FnMut(&str)| visit(fields),
+                move |visit: &mut dyn FnMut(u8, &str)| visit(ua, fields),
                 move |visit: &mut dyn FnMut(&str)| visit(line),
             )
         };

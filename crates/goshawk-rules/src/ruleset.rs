@@ -12,7 +12,7 @@ use rsigma_eval::{CompiledRule, Engine};
 use rsigma_parser::{Detection, LogSource, Modifier, SigmaCollection, SigmaRule, SigmaValue};
 use serde::Serialize;
 
-use crate::event_map::SigmaView;
+use crate::event_map::{field_slot, field_slot_count, SigmaView};
 use crate::hit::{tag_labels, truncate, RuleHit};
 use crate::placeholders::{substitute, Placeholders};
 use crate::prefilter::{rule_witness, Prefilter, Witness};
@@ -318,7 +318,11 @@ impl RuleSet {
             let mut engine = Engine::new();
             // One batch: the engine's indexes are rebuilt once (per-rule adds are quadratic).
             engine.extend_compiled_rules(batch);
-            let prefilter = Prefilter::build(std::mem::take(&mut witnesses[class.index()]));
+            let prefilter = Prefilter::build(
+                std::mem::take(&mut witnesses[class.index()]),
+                |field| field_slot(class, field),
+                field_slot_count(class),
+            );
             classes[class.index()] = Some(ClassRules { engine, prefilter });
         }
         for (path, filter) in filters {
