@@ -19,7 +19,6 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use goshawk_core::{Action, Alert, AttackType, Event, EventKind, LoggedTime, Verdict};
 use goshawk_kafka::{KafkaSink, KafkaSinkConfig, KafkaSourceConfig, Properties};
@@ -754,14 +753,7 @@ fn decode(payload: &[u8]) -> std::result::Result<Decoded<'_>, String> {
         return Err("empty message".into());
     }
     if text.starts_with('{') {
-        let mut value: Value =
-            serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
-        let id = match value.as_object_mut().and_then(|o| o.remove("id")) {
-            Some(Value::String(s)) => Some(s),
-            Some(Value::Number(n)) => Some(n.to_string()),
-            _ => None,
-        };
-        let event = goshawk_server::ingest::parse_event(value).map_err(|(field, reason)| {
+        let message = goshawk_server::ingest::parse_message(text).map_err(|(field, reason)| {
             if field.is_empty() {
                 reason
             } else {
@@ -769,8 +761,8 @@ fn decode(payload: &[u8]) -> std::result::Result<Decoded<'_>, String> {
             }
         })?;
         return Ok(Decoded {
-            id,
-            event,
+            id: message.id,
+            event: message.event,
             raw_line: None,
         });
     }
