@@ -90,6 +90,13 @@ const FIXED_CONSUMER_PROPERTIES: [(&str, &str); 2] = [
 /// How long the group waits for a silent member before giving its partitions to the others.
 const DEFAULT_SESSION_TIMEOUT_MS: u64 = 10_000;
 
+/// Longest a fetch may wait at the broker for data (librdkafka's default is 500 ms). Measured
+/// against tansu 0.6 with 200,000 events on 4 partitions: at 250 or 500 ms every other batch
+/// waited 60-150 ms for its fetch and one consumer scored ~35,000 events/s; at 100 ms,
+/// 44,000-60,000 (bench/kafka_throughput.sh, BENCHMARKS.md). An idle consumer pays ten
+/// empty fetches a second per broker.
+const DEFAULT_FETCH_WAIT_MAX_MS: u64 = 100;
+
 impl KafkaSourceConfig {
     /// How long the group waits for a silent member (a killed one, say) before moving its
     /// partitions: `session.timeout.ms`, as configured or goshawk's default of 10 s.
@@ -130,6 +137,7 @@ impl KafkaSourceConfig {
             .set("auto.offset.reset", "earliest")
             // A lost member's partitions move to the others within this time.
             .set("session.timeout.ms", DEFAULT_SESSION_TIMEOUT_MS.to_string())
+            .set("fetch.wait.max.ms", DEFAULT_FETCH_WAIT_MAX_MS.to_string())
             .set("client.id", "goshawk");
         for (key, value) in &self.properties {
             config.set(key, value);
