@@ -197,6 +197,7 @@ fn the_key_cap_bounds_state_under_a_flood_of_new_addresses() {
 fn expired_windows_are_swept_as_event_time_passes() {
     let set = shipped(StateLimits {
         sweep_lag_secs: 0,
+        sweep_every_secs: 10,
         ..StateLimits::default()
     });
     for i in 0..500u32 {
