@@ -107,8 +107,8 @@ impl Engine {
     /// The whole pipeline for a batch, one result per event in input order; `raw_lines[i]`,
     /// when present, is event `i` as it was logged. Models, stateless rules and decisions run on
     /// every core (rayon); rules that keep windows ([`RuleMatcher::matches_in_order`]) see the
-    /// valid events one at a time in input order between the two parallel passes, so a batch
-    /// gets the verdicts that one-at-a-time [`Engine::analyze`] calls would give.
+    /// valid events one at a time in input order on one thread meanwhile, so a batch gets the
+    /// verdicts that one-at-a-time [`Engine::analyze`] calls would give.
     pub fn analyze_batch(
         &self,
         events: &[Event],
@@ -117,30 +117,48 @@ impl Engine {
         let raw = |i: usize| raw_lines.get(i).copied().flatten();
         let rules = self.detectors.rules.as_deref();
         // Model first: it is the finding every event has, and explanations read best from it.
-        let mut findings: Vec<Result<Vec<Finding>, InvalidField>> = events
-            .par_iter()
-            .enumerate()
-            .map_init(Scratch::default, |scratch, (i, event)| {
-                event.validate()?;
-                let mut findings = Vec::with_capacity(2);
-                findings.extend(self.model_finding(event, scratch));
-                if let Some(rules) = rules {
-                    let from = findings.len();
-                    rules.matches_each(event, raw(i), &mut findings);
-                    self.weigh_rule_findings(&mut findings[from..]);
-                }
-                Ok(findings)
-            })
-            .collect();
-        if let Some(rules) = rules.filter(|rules| rules.needs_event_order()) {
-            for (i, (event, findings)) in events.iter().zip(&mut findings).enumerate() {
-                if let Ok(findings) = findings {
-                    let from = findings.len();
+        let each_alone = || -> Vec<Result<Vec<Finding>, InvalidField>> {
+            events
+                .par_iter()
+                .enumerate()
+                .map_init(Scratch::default, |scratch, (i, event)| {
+                    event.validate()?;
+                    let mut findings = Vec::with_capacity(2);
+                    findings.extend(self.model_finding(event, scratch));
+                    if let Some(rules) = rules {
+                        let from = findings.len();
+                        rules.matches_each(event, raw(i), &mut findings);
+                        self.weigh_rule_findings(&mut findings[from..]);
+                    }
+                    Ok(findings)
+                })
+                .collect()
+        };
+        // The windows depend on nothing the other findings hold, so they run on one thread
+        // while the rest of the pool does the stateless work: they were a sequential third of
+        // a batch's analysis when they ran after it.
+        let in_order = |rules: &dyn RuleMatcher| -> Vec<Vec<Finding>> {
+            let mut windowed = vec![Vec::new(); events.len()];
+            for (i, (event, findings)) in events.iter().zip(&mut windowed).enumerate() {
+                if event.validate().is_ok() {
                     rules.matches_in_order(event, raw(i), findings);
-                    self.weigh_rule_findings(&mut findings[from..]);
+                    self.weigh_rule_findings(findings);
                 }
             }
-        }
+            windowed
+        };
+        let findings = match rules.filter(|rules| rules.needs_event_order()) {
+            Some(rules) => {
+                let (windowed, mut findings) = rayon::join(|| in_order(rules), each_alone);
+                for (findings, windowed) in findings.iter_mut().zip(windowed) {
+                    if let Ok(findings) = findings {
+                        findings.extend(windowed);
+                    }
+                }
+                findings
+            }
+            None => each_alone(),
+        };
         findings
             .into_par_iter()
             .map(|findings| findings.map(|findings| self.decide(findings)))
