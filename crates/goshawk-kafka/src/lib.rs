@@ -90,13 +90,15 @@ const FIXED_CONSUMER_PROPERTIES: [(&str, &str); 2] = [
 /// How long the group waits for a silent member before giving its partitions to the others.
 const DEFAULT_SESSION_TIMEOUT_MS: u64 = 10_000;
 
-/// Longest a fetch may wait at the broker for data (librdkafka's default is 500 ms). Measured
-/// against tansu 0.6 with 200,000 events on 4 partitions: at 250 or 500 ms every other batch
-/// waited 60-150 ms for its fetch and one consumer scored ~35,000 events/s. Once scoring got
-/// faster the fetch was the wait again: at 100 ms the consumer sat 0.8-1.1 s of its 2.3 s in
-/// `poll` and scored ~85,000 events/s; at 50 ms, 83,000-108,000 (10 and 20 ms: no better).
-/// An idle consumer pays an empty fetch per wait: tansu used 1.7 % of a core for it at 50 ms,
-/// 3.8 % at 20, 7.6 % at 5 (bench/kafka_throughput.sh, BENCHMARKS.md).
+/// Longest a fetch may wait at the broker for data (librdkafka's default is 500 ms). A real
+/// Kafka answers as soon as it has data, so this is only the idle consumer's polling period;
+/// tansu 0.6 holds every fetch for the whole wait, data or not (its fetch loop sleeps out the
+/// remaining wait before checking what it read: tansu-storage `service/fetch.rs`), so against
+/// it the wait paces delivery. Measured with 200,000 events on 4 partitions: at 500 ms one
+/// consumer scored ~35,000 events/s; at 100 ms ~85,000, waiting 0.8-1.1 s of its 2.3 s in
+/// `poll`; at 50 ms 83,000-120,000 (5, 10 and 20 ms: no better beyond this machine's noise).
+/// An idle consumer costs tansu 1.7 % of a core at 50 ms, 3.8 % at 20, 7.6 % at 5
+/// (bench/kafka_throughput.sh, BENCHMARKS.md).
 const DEFAULT_FETCH_WAIT_MAX_MS: u64 = 50;
 
 impl KafkaSourceConfig {
