@@ -61,6 +61,9 @@ pub(crate) struct Attacker {
     gap_ms: (i64, i64),
     /// Brute force: the account attacked.
     target: String,
+    /// Brute force: the customer whose username `target` is, if any: looked up once, since a
+    /// scan of the population on every attempt was a tenth of a wall-clock-paced simulation.
+    target_customer: Option<usize>,
     /// Password spraying: the one password tried everywhere.
     password: String,
     tried: HashSet<String>,
@@ -142,6 +145,10 @@ impl Attacker {
         } else {
             pick(rng, &["admin", "administrator", "root", "test", "support"]).to_string()
         };
+        let target_customer = population
+            .customers
+            .iter()
+            .position(|c| c.username == target);
         Attacker {
             scenario,
             ip: attacker_ip(rng),
@@ -149,6 +156,7 @@ impl Attacker {
             remaining,
             gap_ms,
             target,
+            target_customer,
             password: String::new(),
             tried: HashSet::new(),
             attempts: 0,
@@ -400,10 +408,7 @@ impl Attacker {
         } else {
             v::password(rng)
         };
-        let real = population
-            .customers
-            .iter()
-            .find(|c| c.username == self.target);
+        let real = self.target_customer.map(|i| &population.customers[i]);
         // The last attempt on a real account sometimes finds the password.
         let cracked = self.remaining == 0 && real.is_some() && chance(rng, 0.15);
         let password = match (cracked, real) {
