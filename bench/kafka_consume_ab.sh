@@ -11,13 +11,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ $# -ge 1 ] || { echo "usage: $0 BINARY..." >&2; exit 2; }
 n="${N:-200000}"
-out="bench/out/kafka_ab"; rm -rf "$out"; mkdir -p "$out"
-tansu="$(scripts/kafka-broker.sh path)" || { echo "tansu missing: scripts/kafka-broker.sh install" >&2; exit 1; }
-port="$(scripts/kafka-broker.sh free-port 19292)"
-pid="$(scripts/kafka-broker.sh start "$port")"
+source bench/kafka_setup.sh 19292
 trap 'scripts/kafka-broker.sh stop "$pid"' EXIT
-topic="ab-$(date +%s%N)"
-"$tansu" topic create "$topic" --partitions 4 --broker "tcp://127.0.0.1:$port" >/dev/null
+out="bench/out/kafka_ab"; rm -rf "$out"; mkdir -p "$out"
+topic="$(new_topic ab)"
 "$1" simulate --seed 5 --count "$n" --to "kafka://127.0.0.1:$port/$topic" \
   --kafka-property batch.num.messages=10000 2>/dev/null
 for round in $(seq "${ROUNDS:-3}"); do

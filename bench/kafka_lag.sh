@@ -27,8 +27,16 @@ sleep 3 # let it join the group
 
 echo "second,produced,scored,lag" > "$out/samples.csv"
 start=$(date +%s.%N)
+# CPU (clock ticks) of each process while the producer runs: on 2 shared cores the simulator
+# and the broker are the consumer's rivals.
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || true; }
+consumer_from=$(ticks "$consumer"); broker_from=$(ticks "$pid")
 while kill -0 "$consumer" 2>/dev/null; do
   sleep 1
+  if [ -z "${stopped:-}" ]; then
+    now_producer=$(ticks "$producer")
+    [ -z "$now_producer" ] || { producer_cpu=$now_producer; consumer_cpu=$(ticks "$consumer"); broker_cpu=$(ticks "$pid"); }
+  fi
   produced=$(wc -l < "$out/truth.jsonl"); scored=$(wc -l < "$out/verdicts.jsonl")
   now=$(python3 -c "print(f'{$(date +%s.%N)-$start:.1f}')")
   echo "$now,$produced,$scored,$((produced - scored))" >> "$out/samples.csv"
@@ -37,6 +45,7 @@ while kill -0 "$consumer" 2>/dev/null; do
 done
 wait "$producer" || true
 kill "$consumer" 2>/dev/null || true; wait "$consumer" 2>/dev/null || true
+python3 -c "hz = $(getconf CLK_TCK); print(f'CPU while producing: simulate {${producer_cpu:-0} / hz:.1f} s, tansu {(${broker_cpu:-0} - $broker_from) / hz:.1f} s, consumer {(${consumer_cpu:-0} - $consumer_from) / hz:.1f} s')"
 python3 - "$out/samples.csv" "$rate" "$seconds" "${stopped:-}" <<'EOF'
 import csv, sys
 rows = [dict((k, float(v)) for k, v in r.items()) for r in csv.DictReader(open(sys.argv[1]))]

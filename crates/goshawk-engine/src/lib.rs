@@ -116,13 +116,17 @@ impl Engine {
     ) -> Vec<Result<Verdict, InvalidField>> {
         let raw = |i: usize| raw_lines.get(i).copied().flatten();
         let rules = self.detectors.rules.as_deref();
+        // Validated once: both passes below leave invalid events out.
+        let validity: Vec<Result<(), InvalidField>> =
+            events.par_iter().map(Event::validate).collect();
         // Model first: it is the finding every event has, and explanations read best from it.
         let each_alone = || -> Vec<Result<Vec<Finding>, InvalidField>> {
             events
                 .par_iter()
+                .zip(&validity)
                 .enumerate()
-                .map_init(Scratch::default, |scratch, (i, event)| {
-                    event.validate()?;
+                .map_init(Scratch::default, |scratch, (i, (event, valid))| {
+                    valid.clone()?;
                     let mut findings = Vec::with_capacity(2);
                     findings.extend(self.model_finding(event, scratch));
                     if let Some(rules) = rules {
@@ -139,8 +143,10 @@ impl Engine {
         // a batch's analysis when they ran after it.
         let in_order = |rules: &dyn RuleMatcher| -> Vec<Vec<Finding>> {
             let mut windowed = vec![Vec::new(); events.len()];
-            for (i, (event, findings)) in events.iter().zip(&mut windowed).enumerate() {
-                if event.validate().is_ok() {
+            for (i, ((event, valid), findings)) in
+                events.iter().zip(&validity).zip(&mut windowed).enumerate()
+            {
+                if valid.is_ok() {
                     rules.matches_in_order(event, raw(i), findings);
                     self.weigh_rule_findings(findings);
                 }

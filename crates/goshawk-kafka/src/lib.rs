@@ -98,7 +98,7 @@ const DEFAULT_SESSION_TIMEOUT_MS: u64 = 10_000;
 /// consumer scored ~35,000 events/s; at 100 ms ~85,000, waiting 0.8-1.1 s of its 2.3 s in
 /// `poll`; at 50 ms 83,000-120,000 (5, 10 and 20 ms: no better beyond this machine's noise).
 /// An idle consumer costs tansu 1.7 % of a core at 50 ms, 3.8 % at 20, 7.6 % at 5
-/// (bench/kafka_throughput.sh, BENCHMARKS.md).
+/// (`bash bench/kafka_fetch_wait.sh`, BENCHMARKS.md).
 const DEFAULT_FETCH_WAIT_MAX_MS: u64 = 50;
 
 impl KafkaSourceConfig {

@@ -379,9 +379,8 @@ impl BankSimulator {
     }
 
     /// Lets actor `id` act at `at_ms`: `Some` with its request, or `None` when it was held
-    /// back or has finished. The actor acts in place (taking it out of the map and putting it
-    /// back moved a few hundred bytes twice a request: the largest cost of a simulation paced
-    /// at the wall clock's rate).
+    /// back or has finished. The actor acts in place: taking it out of the map and putting it
+    /// back moved it, a few hundred bytes, twice a request.
     fn act(&mut self, id: u64, at_ms: i64) -> Option<(Emitted, Scenario)> {
         let (emitted, next_at) = match self.actors.get_mut(&id)? {
             Actor::Customer(session) => {
