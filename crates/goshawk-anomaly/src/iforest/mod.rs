@@ -10,15 +10,18 @@
 //!
 //! Speed: training gathers only the sampled rows (never copies the matrix). The forest is stored as
 //! one flat array of 12-byte nodes whose right child sits next to the left one, and whose leaves
-//! point at themselves; scoring walks a block of rows through one tree at a time for a fixed number
-//! of steps, branch-free, so the walks of different rows overlap in the CPU and the tree stays in
-//! L1 cache.
+//! point at themselves. Scoring transposes a block of rows and walks it through one tree at a time
+//! for a fixed number of steps, branch-free, so the walks of different rows overlap in the CPU; on
+//! a CPU with AVX-512 it walks 16 rows per register over the complete-tree layout of
+//! [`complete`] instead (the same scores, bit for bit, in about half the time).
 
 use rand::seq::index;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+
+mod complete;
 
 use crate::error::AnomalyError;
 use crate::matrix::MatrixView;
@@ -76,6 +79,9 @@ pub struct IsolationForest {
     nodes: Vec<Node>,
     /// Per node: for a leaf, its depth plus `c(rows that reached it)`; 0 for internal nodes.
     leaf_path_lengths: Vec<f32>,
+    /// The same trees laid out for the SIMD walk, derived from the fields above (never stored).
+    #[serde(skip)]
+    complete: Option<complete::CompleteTrees>,
 }
 
 /// The serialized form, checked before it becomes a model so that a corrupt file gives an error
@@ -127,7 +133,9 @@ impl TryFrom<ForestData> for IsolationForest {
             trees: data.trees,
             nodes: data.nodes,
             leaf_path_lengths: data.leaf_path_lengths,
-        })
+            complete: None,
+        }
+        .with_complete_layout())
     }
 }
 
@@ -199,6 +207,7 @@ impl IsolationForestParams {
             trees: Vec::with_capacity(grown.len()),
             nodes: Vec::with_capacity(total_nodes),
             leaf_path_lengths: Vec::with_capacity(total_nodes),
+            complete: None,
         };
         for tree in grown {
             let offset = forest.nodes.len() as u32;
@@ -212,7 +221,7 @@ impl IsolationForestParams {
             }));
             forest.leaf_path_lengths.extend(tree.leaf_path_lengths);
         }
-        Ok(forest)
+        Ok(forest.with_complete_layout())
     }
 }
 
@@ -360,13 +369,23 @@ fn partition(rows: &mut [u32], goes_left: impl Fn(u32) -> bool) -> usize {
     left_len
 }
 
-/// Rows walked through one tree together, their positions held in registers (8 independent walks
-/// keep the CPU busy while each waits for its loads).
-const ROW_GROUP: usize = 8;
+/// Rows transposed together; every tree walks the whole block before the next tree starts. A
+/// multiple of the SIMD walk's 64 rows, small enough for the block (11 features × 256 rows × 4
+/// bytes) and a tree to share L1 cache; 512 and 1,024 measured no faster.
+const BLOCK_ROWS: usize = 256;
+/// Rows walked through one tree together by the portable walk, their positions held in registers
+/// (independent walks keep the CPU busy while each waits for its loads). 16 scored 1M × 11 rows
+/// in 0.53 s where 8 took 0.65 s and 32 (spilling registers) 0.95 s.
+const ROW_GROUP: usize = 16;
 /// Rows handed to one rayon task.
 const PARALLEL_CHUNK: usize = 8192;
 
 impl IsolationForest {
+    fn with_complete_layout(mut self) -> Self {
+        self.complete = complete::CompleteTrees::build(&self);
+        self
+    }
+
     /// Number of trees.
     pub fn n_trees(&self) -> usize {
         self.trees.len()
@@ -397,60 +416,79 @@ impl IsolationForest {
             .par_chunks_mut(PARALLEL_CHUNK)
             .zip(rows.values().par_chunks(PARALLEL_CHUNK * n_features))
             .for_each_init(
-                || vec![0.0f32; n_features * ROW_GROUP],
+                || vec![0.0f32; n_features * BLOCK_ROWS],
                 |columns, (chunk_scores, chunk_values)| {
-                    for (group_scores, group_values) in chunk_scores
-                        .chunks_mut(ROW_GROUP)
-                        .zip(chunk_values.chunks(ROW_GROUP * n_features))
+                    for (block_scores, block_values) in chunk_scores
+                        .chunks_mut(BLOCK_ROWS)
+                        .zip(chunk_values.chunks(BLOCK_ROWS * n_features))
                     {
-                        transpose_group(group_values, n_features, columns);
-                        self.score_group(columns, group_scores);
+                        transpose_block(block_values, n_features, columns);
+                        self.score_block(columns, block_scores);
                     }
                 },
             );
         Ok(scores)
     }
 
-    /// Scores the (up to) [`ROW_GROUP`] rows stored feature-major in `columns`.
-    fn score_group(&self, columns: &[f32], scores: &mut [f64]) {
-        assert_eq!(columns.len(), self.n_features * ROW_GROUP);
-        let mut total_path = [0.0f64; ROW_GROUP];
-        for tree in &self.trees {
-            let mut position = [tree.root; ROW_GROUP];
-            for _ in 0..tree.depth {
-                for (row, at) in position.iter_mut().enumerate() {
-                    // SAFETY: `at` starts at a root and moves only to `left` or `left + 1` of an
-                    // internal node or stays on a leaf; `fit` builds, and `TryFrom<ForestData>`
-                    // checks, that all of these are `< nodes.len()` and that every `feature <
-                    // n_features`. `row < ROW_GROUP` and `columns.len() == n_features * ROW_GROUP`
-                    // (asserted above), so both reads are in bounds.
-                    let node = unsafe { *self.nodes.get_unchecked(*at as usize) };
-                    let value =
-                        unsafe { *columns.get_unchecked(node.feature as usize * ROW_GROUP + row) };
-                    *at = node.left + u32::from(value > node.threshold);
-                }
-            }
-            for (total, &at) in total_path.iter_mut().zip(position.iter()) {
-                *total += f64::from(self.leaf_path_lengths[at as usize]);
-            }
+    /// Scores the (up to) [`BLOCK_ROWS`] rows stored feature-major in `columns`.
+    fn score_block(&self, columns: &[f32], scores: &mut [f64]) {
+        let mut total_path = [0.0f64; BLOCK_ROWS];
+        let walked_with_simd = self
+            .complete
+            .as_ref()
+            .is_some_and(|layout| layout.add_path_lengths(columns, &mut total_path));
+        if !walked_with_simd {
+            self.add_path_lengths(columns, &mut total_path);
         }
         let normaliser = self.trees.len() as f64 * average_path_length(self.samples_per_tree);
         for (score, &total) in scores.iter_mut().zip(total_path.iter()) {
             *score = (-total / normaliser).exp2();
         }
     }
+
+    /// The portable walk: adds each row's path length summed over the trees to `total_path`,
+    /// following the node pointers, [`ROW_GROUP`] rows at a time.
+    fn add_path_lengths(&self, columns: &[f32], total_path: &mut [f64; BLOCK_ROWS]) {
+        assert_eq!(columns.len(), self.n_features * BLOCK_ROWS);
+        for tree in &self.trees {
+            for (group, group_total) in total_path.chunks_exact_mut(ROW_GROUP).enumerate() {
+                let first_row = group * ROW_GROUP;
+                let mut position = [tree.root; ROW_GROUP];
+                for _ in 0..tree.depth {
+                    for (row, at) in position.iter_mut().enumerate() {
+                        // SAFETY: `at` starts at a root and moves only to `left` or `left + 1` of
+                        // an internal node or stays on a leaf; `fit` builds, and
+                        // `TryFrom<ForestData>` checks, that all of these are `< nodes.len()` and
+                        // that every `feature < n_features`. `first_row + row < BLOCK_ROWS` and
+                        // `columns.len() == n_features * BLOCK_ROWS` (asserted above), so both
+                        // reads are in bounds.
+                        let node = unsafe { *self.nodes.get_unchecked(*at as usize) };
+                        let value = unsafe {
+                            *columns
+                                .get_unchecked(node.feature as usize * BLOCK_ROWS + first_row + row)
+                        };
+                        *at = node.left + u32::from(value > node.threshold);
+                    }
+                }
+                for (total, &at) in group_total.iter_mut().zip(position.iter()) {
+                    *total += f64::from(self.leaf_path_lengths[at as usize]);
+                }
+            }
+        }
+    }
 }
 
-/// Copies up to [`ROW_GROUP`] rows into `columns`, feature-major (`columns[f * ROW_GROUP + r]`), so
-/// a tree walk reads a value at a constant offset from its feature; missing rows of a short last
-/// group repeat the group's last row (their scores are dropped).
-fn transpose_group(rows: &[f32], n_features: usize, columns: &mut [f32]) {
+/// Copies up to [`BLOCK_ROWS`] rows into `columns`, feature-major (`columns[f * BLOCK_ROWS + r]`),
+/// so a tree walk reads a value at a constant offset from its feature; missing rows of a short
+/// last block repeat the block's last row (their scores are dropped).
+fn transpose_block(rows: &[f32], n_features: usize, columns: &mut [f32]) {
     let n_rows = rows.len() / n_features;
-    for row in 0..ROW_GROUP {
-        let source = row.min(n_rows.saturating_sub(1)) * n_features;
-        for feature in 0..n_features {
-            columns[feature * ROW_GROUP + row] = rows.get(source + feature).copied().unwrap_or(0.0);
+    for (feature, column) in columns.chunks_exact_mut(BLOCK_ROWS).enumerate() {
+        for (cell, row) in column.iter_mut().zip(rows.chunks_exact(n_features)) {
+            *cell = row[feature];
         }
+        let last = column[n_rows.saturating_sub(1)];
+        column[n_rows.max(1)..].fill(last);
     }
 }
 
@@ -494,6 +532,47 @@ mod tests {
         let mut back = rows[left..].to_vec();
         back.sort_unstable();
         assert_eq!(back, vec![3, 4, 5]);
+    }
+
+    /// Rows with ties and a constant feature, so trees get leaves above their deepest level.
+    fn lumpy_rows(n_rows: usize, n_features: usize, seed: u64) -> Vec<f32> {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        (0..n_rows * n_features)
+            .map(|cell| match cell % n_features {
+                0 => 1.0,
+                1 => f32::from(rng.gen_range(0u8..4)),
+                _ => rng.gen::<f32>() * 100.0 - 50.0,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_simd_walk_scores_exactly_as_the_pointer_walk() {
+        // Depths 3, 8 and 12 (complete layout) and 13 (too deep for it); 1,000 rows is not a
+        // multiple of the 256-row block, so the short last block is covered.
+        for (max_samples, n_features) in [(8, 3), (256, 11), (4096, 5), (5000, 17)] {
+            let training = lumpy_rows(6000, n_features, 1);
+            let forest = IsolationForestParams {
+                n_trees: 20,
+                max_samples,
+                seed: 7,
+            }
+            .fit(&MatrixView::new(&training, n_features).expect("finite"))
+            .expect("fit");
+            let deepest = forest.trees.iter().map(|tree| tree.depth).max().unwrap();
+            assert_eq!(forest.complete.is_some(), deepest <= 12, "depth {deepest}");
+            let to_score = lumpy_rows(1000, n_features, 2);
+            let view = MatrixView::new(&to_score, n_features).expect("finite");
+            let pointer_walk_only = IsolationForest {
+                complete: None,
+                ..forest.clone()
+            };
+            assert_eq!(
+                forest.score(&view).expect("score"),
+                pointer_walk_only.score(&view).expect("score"),
+                "max_samples {max_samples}"
+            );
+        }
     }
 
     #[test]
