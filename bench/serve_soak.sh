@@ -2,7 +2,8 @@
 # Memory under sustained load: the real `goshawk serve` (with the demo traffic on top) loaded
 # with POST /analyze batches (97 normal requests, 3 attacks: alerts are stored and streamed)
 # for SECONDS, while a client holds the SSE feed open without reading it (the slow-client
-# case). Samples the server's RSS every 10 s and prints first / max / last.
+# case). Samples the server's RSS and its behaviour-window gauge every 10 s; prints first / max /
+# last, then per minute the lowest and highest RSS and the windows held.
 # Usage: bench/serve_soak.sh [seconds, default 600] [connections, default 8]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,10 +38,14 @@ wrk -t1 -c "$connections" -d "${duration}s" -s "$out/post.lua" "http://$addr/ana
 wrk_pid=$!
 : >"$out/rss.txt"
 while kill -0 "$wrk_pid" 2>/dev/null; do
-  echo "$(date +%s) $(ps -o rss= -p "$server_pid")" >>"$out/rss.txt"
+  windows=$(curl -s -m 5 "http://$addr/metrics" | awk '$1 == "goshawk_behaviour_windows" {print $2}' || true)
+  echo "$(date +%s) $(ps -o rss= -p "$server_pid") ${windows:-?}" >>"$out/rss.txt"
   sleep 10
 done
 wait "$wrk_pid" || true
 grep -E "Requests/sec|requests in" "$out/wrk.txt" || true
 awk 'NR==1 {first=$2} {if ($2>max) max=$2; last=$2} END {printf "RSS kB: first %d, max %d, last %d (%d samples)\n", first, max, last, NR}' "$out/rss.txt"
-echo "alerts stored: $(curl -s "http://$addr/alerts?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["count"])')"
+# Per minute: the baseline (lowest sample) shows growth; the highest, the retention sweep's peaks.
+awk 'NR==1 {t0=$1} {m=int(($1-t0)/60); if (!(m in lo) || $2<lo[m]) lo[m]=$2; if ($2>hi[m]) hi[m]=$2; w[m]=$3; if (m>last) last=m}
+     END {print "minute  RSS low-high MB  behaviour windows"; for (i=0; i<=last; i++) if (i in lo) printf "%6d  %6.1f-%6.1f  %s\n", i, lo[i]/1024, hi[i]/1024, w[i]}' "$out/rss.txt"
+echo "alerts stored: $(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from alerts").fetchone()[0])' "$out/data/alerts.db")"

@@ -370,6 +370,10 @@ impl RuleMatcher for CorrelationSet {
             .max()
             .unwrap_or(0)
     }
+
+    fn window_count(&self) -> usize {
+        self.state_count()
+    }
 }
 
 /// What a correlation rule needs to know of a base rule it counts.

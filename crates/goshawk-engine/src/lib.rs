@@ -179,6 +179,14 @@ impl Engine {
             .map_or(0, RuleMatcher::window_secs)
     }
 
+    /// Behaviour windows held now ([`RuleMatcher::window_count`]).
+    pub fn window_count(&self) -> usize {
+        self.detectors
+            .rules
+            .as_deref()
+            .map_or(0, RuleMatcher::window_count)
+    }
+
     /// Feeds events that were already decided (a stream's history before the point a consumer
     /// resumes from) to the behaviour windows only, in order, so that the windows hold what
     /// they held when that history was first analysed. What fires is discarded: it was

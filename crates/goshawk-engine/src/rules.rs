@@ -25,6 +25,11 @@ pub trait RuleMatcher: Send + Sync {
     fn window_secs(&self) -> u64 {
         0
     }
+    /// Behaviour windows held now (one per correlation rule and group-by key): the state that
+    /// grows with traffic, for `/metrics`.
+    fn window_count(&self) -> usize {
+        0
+    }
     /// The part of [`RuleMatcher::matches`] that judges each event alone: callers may run it
     /// on many threads at once, in any order.
     fn matches_each(&self, event: &Event, raw_line: Option<&str>, out: &mut Vec<Finding>) {
@@ -79,6 +84,10 @@ impl<M: RuleMatcher> RuleMatcher for Vec<M> {
         self.iter().map(RuleMatcher::window_secs).max().unwrap_or(0)
     }
 
+    fn window_count(&self) -> usize {
+        self.iter().map(RuleMatcher::window_count).sum()
+    }
+
     fn matches_each(&self, event: &Event, raw_line: Option<&str>, out: &mut Vec<Finding>) {
         for set in self {
             set.matches_each(event, raw_line, out);
@@ -112,6 +121,10 @@ impl<M: RuleMatcher + ?Sized> RuleMatcher for Box<M> {
 
     fn window_secs(&self) -> u64 {
         (**self).window_secs()
+    }
+
+    fn window_count(&self) -> usize {
+        (**self).window_count()
     }
 
     fn matches_each(&self, event: &Event, raw_line: Option<&str>, out: &mut Vec<Finding>) {

@@ -31,6 +31,11 @@ pub trait Analyzer: Send + Sync + 'static {
         0
     }
 
+    /// Behaviour windows held now, for `/metrics` (0: none).
+    fn window_count(&self) -> usize {
+        0
+    }
+
     /// Feeds a stream's history (events decided before, by this or another instance) to the
     /// behaviour windows only, discarding what fires: a consumer taking over partitions calls
     /// it before analysing what follows. Without windows, nothing to do.

@@ -51,6 +51,9 @@ pub struct Metrics {
     pub sse_clients: IntGauge,
     pub model_info: IntGaugeVec,
     pub uptime_seconds: IntGauge,
+    /// `goshawk_behaviour_windows`: correlation windows held (the state that grows with
+    /// traffic, capped per rule; refreshed every second).
+    pub behaviour_windows: IntGauge,
     /// Kafka consumption when `serve` also consumes (see [`KafkaStats`]).
     pub kafka: KafkaMetrics,
 }
@@ -148,6 +151,11 @@ impl Metrics {
         registry.register(Box::new(model_info.clone()))?;
         let uptime_seconds = IntGauge::new("goshawk_uptime_seconds", "Seconds since start")?;
         registry.register(Box::new(uptime_seconds.clone()))?;
+        let behaviour_windows = IntGauge::new(
+            "goshawk_behaviour_windows",
+            "Behaviour (correlation) windows held, one per rule and group-by key",
+        )?;
+        registry.register(Box::new(behaviour_windows.clone()))?;
         let kafka = KafkaMetrics {
             records: IntCounter::new(
                 "goshawk_kafka_records_total",
@@ -183,6 +191,7 @@ impl Metrics {
             sse_clients,
             model_info,
             uptime_seconds,
+            behaviour_windows,
             kafka,
         })
     }

@@ -540,6 +540,10 @@ impl Analyzer for LiveEngine {
         self.current().window_secs()
     }
 
+    fn window_count(&self) -> usize {
+        self.current().window_count()
+    }
+
     fn replay_windows(&self, events: &[Event], raw_lines: &[Option<&str>]) {
         self.current().replay_windows(events, raw_lines);
     }

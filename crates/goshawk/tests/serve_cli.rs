@@ -208,5 +208,24 @@ fn the_demo_feeds_live_traffic_that_raises_alerts() {
     let (_, stats) = get(&served.base, "/metrics");
     let text = stats.as_str().unwrap_or_default().to_string();
     assert!(text.contains("goshawk_events_total"), "{text}");
+    // The demo's logins open behaviour windows, and /metrics counts them (refreshed each second).
+    let windows = |text: &str| -> Option<u64> {
+        text.lines()
+            .find_map(|line| line.strip_prefix("goshawk_behaviour_windows "))
+            .and_then(|value| value.trim().parse().ok())
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let held = loop {
+        let (_, stats) = get(&served.base, "/metrics");
+        let held = windows(stats.as_str().unwrap_or_default()).expect("window gauge");
+        if held > 0 || Instant::now() > deadline {
+            break held;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    };
+    assert!(
+        held > 0,
+        "no behaviour windows reported while the demo runs"
+    );
     served.stop();
 }
