@@ -62,15 +62,20 @@ def main():
     rng.shuffle(urls)
     # URLs are a common benign value (referrers, links, callbacks) that open-redirect and SSRF
     # lists make look hostile: each is used in three different places.
-    values = sentences[: args.rows] + urls[: args.rows // 8] * 3
+    # One of the three places is always a search box: people paste links into search fields,
+    # and attack lists put URL-shaped payloads (SSRF, redirects, remote includes) in `q=` too.
+    values = [(s, None) for s in sentences[: args.rows]]
+    for u in urls[: args.rows // 8]:
+        values += [(u, ("/search", "q")), (u, None), (u, None)]
     with open(args.out, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["url", "label", "attack_type"])
-        for v in values:
+        for v, place in values:
             enc = rng.random()
             value = (urllib.parse.quote_plus(v, safe="") if enc < 0.6 else
                      urllib.parse.quote(v, safe="") if enc < 0.9 else v.replace("&", "%26").replace("#", "%23"))
-            w.writerow([f"{rng.choice(PATHS)}?{rng.choice(PARAMS)}={value}", "normal", ""])
+            path, param = place or (rng.choice(PATHS), rng.choice(PARAMS))
+            w.writerow([f"{path}?{param}={value}", "normal", ""])
     print(f"benign_text: {len(values)} rows ({min(len(sentences), args.rows)} sentences, "
           f"{min(len(urls), args.rows // 8)} URLs, three times each) -> {args.out}")
 

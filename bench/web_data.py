@@ -63,6 +63,26 @@ def search_url(value):
     return "/search?q=" + urllib.parse.quote_plus(value, safe="")
 
 
+# Redirect and SSRF lists aim their payloads at a placeholder site: google.com, example.com,
+# evil.com, whitelisteddomain.tld. The attack is the form around the name (`//`, `/\`, `%2e%2e`,
+# `@`, a trusted name as a subdomain), not the name: left as is, the model learned `google` as an
+# attack word and flagged ordinary Google links. Training rows get a random site name instead.
+PLACEHOLDER_SITE = re.compile(r"(?:www\.)?(?:google|example|evil|whitelisteddomain)\.(?:com|tld)", re.I)
+SYLLABLES = ["ka", "lo", "mi", "ra", "ten", "vo", "zu", "pe", "shan", "dor", "bel", "qui", "nex",
+             "ta", "ri", "mon", "sol", "fa", "gri", "lu"]
+TLDS = ["com", "net", "org", "io", "de", "ru", "jp", "co.uk", "com.au", "fr", "info", "nl", "es",
+        "com.br", "in", "it", "pl", "cn", "co", "me"]
+
+
+def random_site(rng):
+    name = "".join(rng.choice(SYLLABLES) for _ in range(rng.randrange(2, 4)))
+    return f"{rng.choice(['', 'www.'])}{name}.{rng.choice(TLDS)}"
+
+
+def randomise_sites(payload, rng):
+    return PLACEHOLDER_SITE.sub(lambda _: random_site(rng), payload)
+
+
 def usable_payload(p):
     s = p.strip()
     return len(s) >= 3 and not s.startswith("#")
@@ -119,7 +139,7 @@ def main():
         if held_out_file(src, files_by_cat[cat]):
             unseen.setdefault(src, []).append((payload, cat))
         else:
-            train.append((wrap(payload, rng), "attack", cat))
+            train.append((wrap(randomise_sites(payload, rng), rng), "attack", cat))
     attacks = []
     for src in sorted(unseen):
         items = unseen[src]

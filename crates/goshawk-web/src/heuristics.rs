@@ -506,9 +506,10 @@ const PATTERNS: &[(&str, usize, Cond)] = &[
     ("${java:", JNDI, Always),
     // CRLF injection that survived into the text (line breaks themselves are seen in the raw).
     ("set-cookie:", CRLF, Always),
-    // Open redirect.
-    ("=http://", OPEN_REDIRECT, Always),
-    ("=https://", OPEN_REDIRECT, Always),
+    // Open redirect. An absolute URL as a value is no sign by itself (links, referrers and
+    // pasted addresses are ordinary values: counting every `=http://` flagged 23 % of real
+    // referrer URLs placed in a search box); one in a parameter named for a redirect is, and so
+    // is a scheme-relative `//host`, which ordinary values rarely are.
     ("=//", OPEN_REDIRECT, Always),
     ("=\\\\", OPEN_REDIRECT, Always),
     ("redirect=", OPEN_REDIRECT, AbsUrlAfter),
@@ -1720,7 +1721,11 @@ mod tests {
 
     #[test]
     fn open_redirect_sensitive_ssi_format() {
-        assert!(count("/login?next=https://evil.com", "open_redirect") >= 2.0);
+        assert!(count("/login?next=https://evil.com", "open_redirect") >= 1.0);
+        assert_eq!(
+            count("/search?q=https://www.example.org/a", "open_redirect"),
+            0.0
+        );
         assert!(count("/r?url=//evil.com", "open_redirect") >= 2.0);
         assert_eq!(count("/r?url=/home&next=profile", "open_redirect"), 0.0);
         assert!(count("/.git/config", "sensitive_resource") >= 1.0);
