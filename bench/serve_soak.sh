@@ -4,18 +4,22 @@
 # for SECONDS, while a client holds the SSE feed open without reading it (the slow-client
 # case). Samples the server's RSS and its behaviour-window gauge every 10 s; prints first / max /
 # last, then per minute the lowest and highest RSS and the windows held.
-# Usage: bench/serve_soak.sh [seconds, default 600] [connections, default 8]
+# Usage: bench/serve_soak.sh [seconds, default 600] [connections, default 8] [demo|no-demo]
+# (no-demo: only the posted batches, which open no behaviour windows, so what is left to grow
+# is the store).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration="${1:-600}"
 connections="${2:-8}"
+demo_flag=--demo
+[ "${3:-demo}" = no-demo ] && demo_flag=
 addr=127.0.0.1:18090
 out=bench/out/soak
 mkdir -p "$out"
 rm -rf "$out/data"
 cargo build --release -q -p goshawk
 if ! command -v wrk >/dev/null; then apt-get install -y -qq wrk >/dev/null; fi
-target/release/goshawk serve --demo --listen "$addr" --data-dir "$out/data" >"$out/server.log" 2>&1 &
+target/release/goshawk serve $demo_flag --listen "$addr" --data-dir "$out/data" >"$out/server.log" 2>&1 &
 server_pid=$!
 trap 'kill "$server_pid" "${sse_pid:-}" 2>/dev/null || true' EXIT
 for _ in $(seq 100); do curl -sf "http://$addr/health" >/dev/null && break; sleep 0.1; done
