@@ -19,7 +19,8 @@
 //! With many dimensions a KD-tree prunes little and costs more than it saves; past 15 the tree
 //! answers by scanning every leaf (`brute_force`), starting with the query's own, as scikit-learn
 //! switches to brute force past 15 features (on the 17-feature sessions data: 0.035–0.041 s
-//! against 0.045–0.058 s through the tree, 3,790 queries).
+//! against 0.045–0.058 s through the tree, 3,790 queries; measured with `bench_anomaly lof` and
+//! this choice forced each way, alternated, on 2026-12-07).
 
 /// Points per leaf. 16 and 64 were within 5% of 32 on 100,000 × 11 standardised points.
 const LEAF_SIZE: usize = 32;
@@ -248,9 +249,7 @@ impl KdTree {
             }
         }
     }
-}
 
-impl KdTree {
     /// Offers every point of the leaf at tree positions `start..end` (chunks from `chunk`) to
     /// `best`.
     fn scan_leaf(
@@ -278,12 +277,10 @@ impl KdTree {
     }
 }
 
-/// [`scan_chunks`] with explicit AVX-512: a chunk's 16 distances in one register (LLVM's own
-/// vectorisation of the portable loop stays at 256 bits and interleaves oddly). The same
-/// operations in the same order as the portable loop, so the distances are identical.
+/// [`scan_chunks`] with the distances of each chunk computed by [`chunk_distances_avx512`].
 ///
 /// # Safety
-/// AVX-512F must be available; `chunks` holds whole chunks of `query.len() × LANES` values.
+/// AVX-512F must be available.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 unsafe fn scan_chunks_avx512(
@@ -294,25 +291,10 @@ unsafe fn scan_chunks_avx512(
     k: usize,
     best: &mut Vec<Neighbour>,
 ) {
-    use std::arch::x86_64::*;
-    for (index, chunk) in chunks.chunks_exact(query.len() * LANES).enumerate() {
-        let mut sum = _mm512_setzero_ps();
-        for (column, &q) in chunk.chunks_exact(LANES).zip(query) {
-            let difference = _mm512_sub_ps(_mm512_loadu_ps(column.as_ptr()), _mm512_set1_ps(q));
-            sum = _mm512_add_ps(sum, _mm512_mul_ps(difference, difference));
-        }
-        let mut distances = [0.0f32; LANES];
-        _mm512_storeu_ps(distances.as_mut_ptr(), sum);
-        let nearer = if best.len() < k {
-            u32::MAX
-        } else {
-            u32::from(_mm512_cmp_ps_mask::<_CMP_LT_OQ>(
-                sum,
-                _mm512_set1_ps(worst(best)),
-            ))
-        };
-        offer_lanes(&distances, nearer, start, size, index, k, best);
-    }
+    // SAFETY: AVX-512F is available (this function's contract).
+    scan_chunks_with(chunks, start, size, query, k, best, |chunk, query| unsafe {
+        chunk_distances_avx512(chunk, query)
+    });
 }
 
 /// Offers the `size` points stored in `chunks` (tree positions from `start`) to `best`.
@@ -324,57 +306,89 @@ fn scan_chunks(
     k: usize,
     best: &mut Vec<Neighbour>,
 ) {
+    scan_chunks_with(chunks, start, size, query, k, best, chunk_distances);
+}
+
+/// The scan both [`scan_chunks`] and [`scan_chunks_avx512`] run, inlined into each so that
+/// `distances` compiles for its instruction set: per chunk, the 16 squared distances, then an
+/// offer of each lane nearer than the k-th neighbour (every lane while `best` fills), padding
+/// past the leaf's `size` left out.
+#[inline(always)]
+fn scan_chunks_with(
+    chunks: &[f32],
+    start: usize,
+    size: usize,
+    query: &[f32],
+    k: usize,
+    best: &mut Vec<Neighbour>,
+    distances: impl Fn(&[f32], &[f32]) -> [f32; LANES],
+) {
     for (index, chunk) in chunks.chunks_exact(query.len() * LANES).enumerate() {
-        let mut distances = [0.0f32; LANES];
-        for (column, &q) in chunk.chunks_exact(LANES).zip(query) {
-            // A fixed-size array, so the lane loop becomes a few vector operations.
-            let column: &[f32; LANES] = column.try_into().expect("chunks of LANES");
-            for lane in 0..LANES {
-                let difference = column[lane] - q;
-                distances[lane] += difference * difference;
+        let distances = distances(chunk, query);
+        let nearer = if best.len() < k {
+            u32::MAX
+        } else {
+            let bound = worst(best);
+            (0..LANES).fold(0u32, |mask, lane| {
+                mask | u32::from(distances[lane] < bound) << lane
+            })
+        };
+        let real = (size - index * LANES).min(LANES);
+        let mut nearer = nearer & ((1u32 << real) - 1);
+        while nearer != 0 {
+            let lane = nearer.trailing_zeros() as usize;
+            nearer &= nearer - 1;
+            let squared_distance = distances[lane];
+            if best.len() < k || squared_distance < worst(best) {
+                offer(
+                    best,
+                    k,
+                    Neighbour {
+                        position: (start + index * LANES + lane) as u32,
+                        squared_distance,
+                    },
+                );
             }
         }
-        let bound = if best.len() < k {
-            f32::INFINITY
-        } else {
-            worst(best)
-        };
-        let mut nearer = 0u32;
-        for (lane, &distance) in distances.iter().enumerate() {
-            nearer |= u32::from(distance < bound || bound == f32::INFINITY) << lane;
-        }
-        offer_lanes(&distances, nearer, start, size, index, k, best);
     }
 }
 
-/// Offers the lanes of chunk `index` whose bit is set in `nearer` (the lanes nearer than the
-/// k-th neighbour when the chunk was measured), skipping the padding past the leaf's `size`.
-fn offer_lanes(
-    distances: &[f32; LANES],
-    nearer: u32,
-    start: usize,
-    size: usize,
-    index: usize,
-    k: usize,
-    best: &mut Vec<Neighbour>,
-) {
-    let real = (size - index * LANES).min(LANES);
-    let mut nearer = nearer & ((1u32 << real) - 1);
-    while nearer != 0 {
-        let lane = nearer.trailing_zeros() as usize;
-        nearer &= nearer - 1;
-        let squared_distance = distances[lane];
-        if best.len() < k || squared_distance < worst(best) {
-            offer(
-                best,
-                k,
-                Neighbour {
-                    position: (start + index * LANES + lane) as u32,
-                    squared_distance,
-                },
-            );
+/// The squared distances from `query` to the 16 points of `chunk` (`query.len()` runs of 16).
+#[inline(always)]
+fn chunk_distances(chunk: &[f32], query: &[f32]) -> [f32; LANES] {
+    let mut distances = [0.0f32; LANES];
+    for (column, &q) in chunk.chunks_exact(LANES).zip(query) {
+        // A fixed-size array, so the lane loop becomes a few vector operations.
+        let column: &[f32; LANES] = column.try_into().expect("chunks of LANES");
+        for lane in 0..LANES {
+            let difference = column[lane] - q;
+            distances[lane] += difference * difference;
         }
     }
+    distances
+}
+
+/// [`chunk_distances`] in one AVX-512 register (LLVM vectorises the portable loop only 256 bits
+/// wide, and interleaves it oddly): the same operations in the same order, so the same distances.
+///
+/// # Safety
+/// AVX-512F must be available.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[inline]
+unsafe fn chunk_distances_avx512(chunk: &[f32], query: &[f32]) -> [f32; LANES] {
+    use std::arch::x86_64::*;
+    let mut sum = _mm512_setzero_ps();
+    for (column, &q) in chunk.chunks_exact(LANES).zip(query) {
+        // SAFETY: `column` holds exactly LANES = 16 values.
+        let values = unsafe { _mm512_loadu_ps(column.as_ptr()) };
+        let difference = _mm512_sub_ps(values, _mm512_set1_ps(q));
+        sum = _mm512_add_ps(sum, _mm512_mul_ps(difference, difference));
+    }
+    let mut distances = [0.0f32; LANES];
+    // SAFETY: `distances` holds 16 values.
+    unsafe { _mm512_storeu_ps(distances.as_mut_ptr(), sum) };
+    distances
 }
 
 fn worst(best: &[Neighbour]) -> f32 {

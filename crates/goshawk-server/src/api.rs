@@ -937,6 +937,13 @@ impl Drop for SseClientGuard {
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "Prometheus text exposition", content_type = "text/plain", body = String)))]
 async fn metrics(State(state): State<Arc<AppState>>) -> impl IntoResponse {
+    // Read when scraped: counting the windows takes the windows' lock, which nothing else
+    // needs to take for it.
+    let windows = state.analyzer.window_count();
+    state
+        .metrics
+        .behaviour_windows
+        .set(i64::try_from(windows).unwrap_or(i64::MAX));
     (
         [(
             header::CONTENT_TYPE,

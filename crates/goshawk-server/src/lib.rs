@@ -280,8 +280,8 @@ impl Server {
     }
 }
 
-/// Once a second: closes the live second (SSE `stats`), refreshes the uptime and window gauges;
-/// every ten seconds and at shutdown, hands the per-minute counters to the store writer.
+/// Once a second: closes the live second (SSE `stats`), refreshes the uptime gauge; every ten
+/// seconds and at shutdown, hands the per-minute counters to the store writer.
 async fn run_ticker(state: Arc<AppState>, mut stop: watch::Receiver<bool>) {
     let mut every_second = tokio::time::interval(Duration::from_secs(1));
     every_second.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -297,10 +297,6 @@ async fn run_ticker(state: Arc<AppState>, mut stop: watch::Receiver<bool>) {
             .metrics
             .uptime_seconds
             .set(state.started.elapsed().as_secs() as i64);
-        state
-            .metrics
-            .behaviour_windows
-            .set(state.analyzer.window_count().min(i64::MAX as usize) as i64);
         if seconds.is_multiple_of(10) {
             state.writer.store_counts(state.live.take_counts());
         }

@@ -52,7 +52,7 @@ pub struct Metrics {
     pub model_info: IntGaugeVec,
     pub uptime_seconds: IntGauge,
     /// `goshawk_behaviour_windows`: correlation windows held (the state that grows with
-    /// traffic, capped per rule; refreshed every second).
+    /// traffic, capped per rule; read when `/metrics` is scraped).
     pub behaviour_windows: IntGauge,
     /// Kafka consumption when `serve` also consumes (see [`KafkaStats`]).
     pub kafka: KafkaMetrics,

@@ -208,7 +208,7 @@ fn the_demo_feeds_live_traffic_that_raises_alerts() {
     let (_, stats) = get(&served.base, "/metrics");
     let text = stats.as_str().unwrap_or_default().to_string();
     assert!(text.contains("goshawk_events_total"), "{text}");
-    // The demo's logins open behaviour windows, and /metrics counts them (refreshed each second).
+    // The demo's logins open behaviour windows, and /metrics counts them.
     let windows = |text: &str| -> Option<u64> {
         text.lines()
             .find_map(|line| line.strip_prefix("goshawk_behaviour_windows "))

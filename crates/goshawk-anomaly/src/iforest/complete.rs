@@ -27,12 +27,11 @@ pub(super) struct CompleteTrees {
     column_offsets: Vec<i32>,
     /// `n_trees × 2^depth` path lengths (depth of the real leaf plus `c(rows in it)`).
     leaf_path_lengths: Vec<f32>,
-    n_trees: usize,
     n_features: usize,
 }
 
-/// Spare entries after the threshold and offset arrays: the top levels are loaded 16 or 64 at a
-/// time, past the end of a shallow tree.
+/// Spare entries after the threshold and offset arrays: a level's table is read 16 to 128 entries
+/// at a time ([`lookup`]), past the end of the last tree when its levels are short.
 const TABLE_PADDING: usize = 128;
 
 impl CompleteTrees {
@@ -50,7 +49,6 @@ impl CompleteTrees {
             thresholds: vec![f32::INFINITY; internal * forest.trees.len() + TABLE_PADDING],
             column_offsets: vec![0; internal * forest.trees.len() + TABLE_PADDING],
             leaf_path_lengths: vec![0.0; (internal + 1) * forest.trees.len()],
-            n_trees: forest.trees.len(),
             n_features: forest.n_features,
         };
         for (index, tree) in forest.trees.iter().enumerate() {
@@ -117,7 +115,7 @@ impl CompleteTrees {
         const GROUPS: usize = 4;
         let depth = self.depth as usize;
         let internal = (1usize << depth) - 1;
-        let n_trees = self.n_trees;
+        let n_trees = self.leaf_path_lengths.len() >> depth;
         let lane_numbers = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
         let columns_at = columns.as_ptr();
         for tree in 0..n_trees {
@@ -125,13 +123,12 @@ impl CompleteTrees {
             let offsets = self.column_offsets.as_ptr().add(tree * internal);
             let leaves = self.leaf_path_lengths.as_ptr().add(tree * (internal + 1));
             for first_row in (0..BLOCK_ROWS).step_by(LANES * GROUPS) {
-                let mut rows = [lane_numbers; GROUPS];
-                for (group, row) in rows.iter_mut().enumerate() {
-                    *row = _mm512_add_epi32(
+                let rows: [__m512i; GROUPS] = std::array::from_fn(|group| {
+                    _mm512_add_epi32(
                         lane_numbers,
                         _mm512_set1_epi32((first_row + group * LANES) as i32),
-                    );
-                }
+                    )
+                });
                 // Each row's position within the current level.
                 let mut position = [_mm512_setzero_si512(); GROUPS];
                 for level in 0..depth {

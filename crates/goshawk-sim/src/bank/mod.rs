@@ -383,27 +383,23 @@ impl BankSimulator {
     /// back moved it, a few hundred bytes, twice a request.
     fn act(&mut self, id: u64, at_ms: i64) -> Option<(Emitted, Scenario)> {
         let (emitted, next_at) = match self.actors.get_mut(&id)? {
-            Actor::Customer(session) => {
+            Actor::Customer(session) => 'customer: {
                 let customer = session.customer;
                 let ip = self.population.customers[customer].ip;
-                match session.next_facts() {
-                    None => {
-                        self.population.customers[customer].free_at_ms = at_ms;
-                        (None, None)
-                    }
-                    Some(facts) => match self.ledger.admit(ip, at_ms, facts) {
-                        Err(retry_at) => (None, Some(retry_at.max(at_ms + 1))),
-                        Ok(()) => {
-                            let emitted = session.take_step(&mut self.rng, &self.population);
-                            let next_at = session.next_delay_ms().map(|delay| at_ms + delay);
-                            if next_at.is_none() {
-                                self.population.customers[customer].free_at_ms =
-                                    at_ms + customers::PAUSE_BETWEEN_SESSIONS_MS;
-                            }
-                            (emitted.map(|e| (e, Scenario::Customer)), next_at)
-                        }
-                    },
+                let Some(facts) = session.next_facts() else {
+                    self.population.customers[customer].free_at_ms = at_ms;
+                    break 'customer (None, None);
+                };
+                if let Err(retry_at) = self.ledger.admit(ip, at_ms, facts) {
+                    break 'customer (None, Some(retry_at.max(at_ms + 1)));
                 }
+                let emitted = session.take_step(&mut self.rng, &self.population);
+                let next_at = session.next_delay_ms().map(|delay| at_ms + delay);
+                if next_at.is_none() {
+                    self.population.customers[customer].free_at_ms =
+                        at_ms + customers::PAUSE_BETWEEN_SESSIONS_MS;
+                }
+                (emitted.map(|e| (e, Scenario::Customer)), next_at)
             }
             Actor::Attacker(attacker) => {
                 let scenario = attacker.scenario;
