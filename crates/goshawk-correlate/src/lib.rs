@@ -340,7 +340,7 @@ impl CorrelationSet {
 
 impl RuleMatcher for CorrelationSet {
     fn matches(&self, event: &Event, raw_line: Option<&str>, out: &mut Vec<Finding>) {
-        out.extend(self.observe(event, raw_line).iter().map(|hit| {
+        out.extend(self.observe(event, raw_line).into_iter().map(|hit| {
             let mut finding = Finding::from(hit);
             finding.detector = "sigma-correlation".to_string();
             finding

@@ -48,7 +48,11 @@ pub trait RuleMatcher: Send + Sync {
 
 impl RuleMatcher for goshawk_rules::RuleSet {
     fn matches(&self, event: &Event, raw_line: Option<&str>, out: &mut Vec<Finding>) {
-        out.extend(self.evaluate(event, raw_line).iter().map(Finding::from));
+        out.extend(
+            self.evaluate(event, raw_line)
+                .into_iter()
+                .map(Finding::from),
+        );
     }
 
     fn rule_count(&self) -> usize {

@@ -26,11 +26,12 @@ pub struct RuleHit {
     pub matched: Vec<String>,
 }
 
-impl From<&RuleHit> for Finding {
+impl From<RuleHit> for Finding {
     /// A rule finding: detector `sigma`, the rule's id, title, level and tags, labels =
     /// techniques then `stride.<category>`. The score is the decision policy's to set (0 here).
-    fn from(hit: &RuleHit) -> Finding {
-        let mut labels = hit.techniques.clone();
+    /// By value: a hit's strings move into the finding (a flagged request can have several).
+    fn from(hit: RuleHit) -> Finding {
+        let mut labels = hit.techniques;
         if let Some(stride) = &hit.stride {
             labels.push(format!("stride.{stride}"));
         }
@@ -38,12 +39,12 @@ impl From<&RuleHit> for Finding {
             detector: "sigma".to_string(),
             score: 0.0,
             attack_type: None,
-            rule_id: Some(hit.rule_id.clone()),
-            title: Some(hit.title.clone()),
-            level: Some(hit.level.clone()),
-            tags: hit.tags.clone(),
+            rule_id: Some(hit.rule_id),
+            title: Some(hit.title),
+            level: Some(hit.level),
+            tags: hit.tags,
             labels,
-            evidence: hit.matched.clone(),
+            evidence: hit.matched,
         }
     }
 }
@@ -131,7 +132,7 @@ mod tests {
             stride: Some("spoofing".into()),
             matched: vec!["failed_logins=5".into()],
         };
-        let finding = Finding::from(&hit);
+        let finding = Finding::from(hit);
         assert_eq!(finding.detector, "sigma");
         assert_eq!(finding.rule_id.as_deref(), Some("abc"));
         assert_eq!(finding.level.as_deref(), Some("high"));
