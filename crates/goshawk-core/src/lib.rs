@@ -4,6 +4,7 @@
 
 pub mod event;
 pub mod finding;
+pub mod fixed;
 pub mod http;
 pub mod iot;
 pub mod label;
@@ -12,6 +13,7 @@ pub mod zeek;
 
 pub use event::{Event, EventKind, InvalidField, LoggedTime};
 pub use finding::{Action, Alert, AttackType, Finding, Verdict};
+pub use fixed::Fixed2;
 pub use http::HttpRequest;
 pub use iot::{parse_timestamp, IotReading};
 pub use label::parse_label;

@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use goshawk_core::{Event, EventKind, Finding, InvalidField, Verdict};
+use goshawk_core::{Event, EventKind, Finding, Fixed2, InvalidField, Verdict};
 
 pub use anomaly::AnomalyDetector;
 pub use goshawk_web::Scratch;
@@ -279,8 +279,10 @@ fn explain(decision: &Decision, findings: &[Finding], policy: &Policy) -> Vec<St
                 "<"
             };
             let mut line = format!(
-                "{} score {:.2} {cmp} threshold {:.2}",
-                f.detector, f.score, policy.threat_threshold
+                "{} score {} {cmp} threshold {}",
+                f.detector,
+                Fixed2(f.score),
+                Fixed2(policy.threat_threshold)
             );
             if !f.evidence.is_empty() {
                 line.push_str(": ");
@@ -291,8 +293,8 @@ fn explain(decision: &Decision, findings: &[Finding], policy: &Policy) -> Vec<St
     }
     if findings.len() > 1 {
         reasons.push(format!(
-            "combined score {:.2} from {} findings → {}",
-            decision.combined,
+            "combined score {} from {} findings → {}",
+            Fixed2(decision.combined),
             findings.len(),
             decision.action
         ));
