@@ -1,9 +1,12 @@
 //! Times the web rules over an access log, single thread: `sigma_speed [--check] INPUT
-//! RULE_DIR...`. Prints lines/s for evaluation alone (requests parsed beforehand) and for
-//! read + parse + evaluate (any format `goshawk scan` detects), plus the hit count, as one JSON object. With `--check` it also evaluates
-//! every line by rsigma alone (no pre-filter) and counts the lines whose hits differ (must be
-//! 0). Commands and figures: bench/README-sigma.md.
+//! RULE_DIR...`. INPUT is any format `goshawk scan` detects (access log, CSIC raw requests...).
+//! Prints lines/s for evaluation alone (requests parsed beforehand) and for read + parse +
+//! evaluate, the hit count, and how many rules the literal pre-filter let through to rsigma per
+//! record (with the rules let through most often), as one JSON object. With `--check` it also
+//! evaluates every line by rsigma alone (no pre-filter) and counts the lines whose hits differ
+//! (must be 0). Commands and figures: bench/README-sigma.md.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -45,6 +48,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let eval_s = started.elapsed().as_secs_f64();
 
+    // After the timing: which rules the pre-filter let through, and how often.
+    let mut evaluated: HashMap<String, usize> = HashMap::new();
+    let mut evaluations = 0usize;
+    for (event, line) in &parsed {
+        for title in rules.rules_evaluated(event, Some(line.as_str())) {
+            evaluations += 1;
+            *evaluated.entry(title).or_default() += 1;
+        }
+    }
+    let mut most_evaluated: Vec<(String, usize)> = evaluated.into_iter().collect();
+    most_evaluated.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    most_evaluated.truncate(5);
+
     let mut lines_differing = 0usize;
     if check {
         for (event, line) in &parsed {
@@ -71,6 +87,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "eval_seconds": eval_s,
         "eval_lines_per_s": parsed.len() as f64 / eval_s,
         "parse_plus_eval_lines_per_s": parsed.len() as f64 / (parse_s + eval_s),
+        "rule_evaluations_per_record": evaluations as f64 / parsed.len().max(1) as f64,
+        "most_evaluated": most_evaluated
+            .iter()
+            .map(|(title, n)| serde_json::json!({"rule": title, "records": n}))
+            .collect::<Vec<_>>(),
         "checked_against_unfiltered": check,
         "lines_differing_from_unfiltered": lines_differing,
     });

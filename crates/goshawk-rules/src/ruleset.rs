@@ -178,22 +178,44 @@ impl RuleSet {
     /// keyword (fieldless) rules search; for an HTTP event without one, a combined-log line
     /// is built from the request.
     pub fn evaluate(&self, event: &Event, raw_line: Option<&str>) -> Vec<RuleHit> {
+        self.with_candidates(event, raw_line, |view, candidates| {
+            candidates
+                .filter_map(|rule| rsigma_eval::evaluate_rule(rule, view))
+                .filter_map(|result| self.hit(&result))
+                .collect()
+        })
+        .unwrap_or_default()
+    }
+
+    /// The titles of the rules [`RuleSet::evaluate`] hands to rsigma for `event` (those the
+    /// literal pre-filter lets through), matching or not: how well the pre-filter works.
+    pub fn rules_evaluated(&self, event: &Event, raw_line: Option<&str>) -> Vec<String> {
+        self.with_candidates(event, raw_line, |_, candidates| {
+            candidates.map(|rule| rule.title.clone()).collect()
+        })
+        .unwrap_or_default()
+    }
+
+    /// `use_them` with the event's Sigma view and the compiled rules the pre-filter lets
+    /// through; `None` when no rule applies to the event's class.
+    fn with_candidates<T>(
+        &self,
+        event: &Event,
+        raw_line: Option<&str>,
+        use_them: impl FnOnce(&SigmaView, &mut dyn Iterator<Item = &CompiledRule>) -> T,
+    ) -> Option<T> {
         let class = SourceClass::of(event.kind());
-        let Some(rules) = &self.classes[class.index()] else {
-            return Vec::new();
-        };
+        let rules = self.classes[class.index()].as_ref()?;
         let view = SigmaView::new(event, raw_line);
         let candidates = rules.prefilter.candidates(
             |visit| view.visit_field_text(visit),
             |visit| view.visit_string_values(visit),
         );
         let compiled = rules.engine.rules();
-        candidates
+        let mut candidates = candidates
             .into_iter()
-            .filter_map(|index| compiled.get(index as usize))
-            .filter_map(|rule| rsigma_eval::evaluate_rule(rule, &view))
-            .filter_map(|result| self.hit(&result))
-            .collect()
+            .filter_map(|index| compiled.get(index as usize));
+        Some(use_them(&view, &mut candidates))
     }
 
     /// [`RuleSet::evaluate`] by rsigma's engine alone, without goshawk's literal pre-filter:
@@ -692,6 +714,30 @@ mod tests {
             Some(&Ok(Placeholders::new()))
         );
         assert_eq!(nearest_placeholders("other/c.yml", &files), None);
+    }
+
+    #[test]
+    fn only_the_rules_the_prefilter_lets_through_are_evaluated() {
+        let rule = |title: &str, needle: &str| {
+            format!(
+                "title: {title}\nlogsource: {{category: webserver}}\ndetection:\n  sel:\n    cs-uri-query|contains: '{needle}'\n  condition: sel\n"
+            )
+        };
+        let (rules, report) = RuleSet::from_sources(vec![
+            ("web/a.yml".into(), rule("passwd", "/etc/passwd")),
+            ("web/b.yml".into(), rule("admin", "/wp-admin")),
+        ]);
+        assert_eq!(report.loaded, 2);
+        let event = |url: &str| Event::Http(goshawk_core::HttpRequest::from_target(url));
+        assert!(rules
+            .rules_evaluated(&event("/index.html"), None)
+            .is_empty());
+        let evaluated = rules.rules_evaluated(&event("/x?f=../../etc/passwd"), None);
+        assert_eq!(evaluated, vec!["passwd".to_string()]);
+        assert_eq!(
+            rules.evaluate(&event("/x?f=../../etc/passwd"), None).len(),
+            1
+        );
     }
 
     #[test]
