@@ -158,20 +158,26 @@ impl LocalOutlierFactorParams {
         // itself (or, when more than k + 1 duplicates tie at distance 0, the last of them).
         let neighbours: Vec<Vec<Neighbour>> = tree
             .points()
-            .par_chunks(n_features)
+            .par_chunks(PARALLEL_CHUNK * n_features)
             .enumerate()
-            .map_init(SearchScratch::default, |scratch, (position, point)| {
-                let mut found = tree.nearest(point, n_neighbors + 1, scratch).to_vec();
-                match found.iter().position(|n| n.position as usize == position) {
-                    Some(own) => {
-                        found.remove(own);
+            .map_init(SearchScratch::default, |scratch, (chunk, points)| {
+                let mut neighbours = Vec::with_capacity(points.len() / n_features);
+                tree.for_each_nearest(points, n_neighbors + 1, scratch, |offset, found| {
+                    let position = chunk * PARALLEL_CHUNK + offset;
+                    let mut found = found.to_vec();
+                    match found.iter().position(|n| n.position as usize == position) {
+                        Some(own) => {
+                            found.remove(own);
+                        }
+                        None => {
+                            found.pop();
+                        }
                     }
-                    None => {
-                        found.pop();
-                    }
-                }
-                found
+                    neighbours.push(found);
+                });
+                neighbours
             })
+            .flatten()
             .collect();
         let k_distances: Vec<f64> = neighbours
             .iter()
@@ -236,16 +242,16 @@ impl LocalOutlierFactor {
             .par_chunks_mut(PARALLEL_CHUNK)
             .zip(standardized.par_chunks(PARALLEL_CHUNK * n_features))
             .for_each_init(SearchScratch::default, |scratch, (out, queries)| {
-                for (factor, query) in out.iter_mut().zip(queries.chunks_exact(n_features)) {
-                    let found = self.tree.nearest(query, self.n_neighbors, scratch);
-                    let density = reachability_density(found, &self.k_distances);
-                    let neighbour_density: f64 = found
-                        .iter()
-                        .map(|n| self.densities[n.position as usize])
-                        .sum::<f64>()
-                        / found.len() as f64;
-                    *factor = neighbour_density / density;
-                }
+                self.tree
+                    .for_each_nearest(queries, self.n_neighbors, scratch, |offset, found| {
+                        let density = reachability_density(found, &self.k_distances);
+                        let neighbour_density: f64 = found
+                            .iter()
+                            .map(|n| self.densities[n.position as usize])
+                            .sum::<f64>()
+                            / found.len() as f64;
+                        out[offset] = neighbour_density / density;
+                    });
             });
         Ok(factors)
     }
