@@ -819,8 +819,17 @@ fn offer(best: &mut Vec<Neighbour>, k: usize, candidate: Neighbour) {
         }
         best.pop();
     }
-    let at = best.partition_point(|n| n.squared_distance <= candidate.squared_distance);
-    best.insert(at, candidate);
+    // Shift the farther ones up from the end: an insertion step, without the binary search and
+    // the library move call (most offers land near the end). 100,000 × 11 points, one core, old
+    // and new alternated four times: fit 1.75-2.18 → 1.60-1.79 s, scoring 10,000 rows
+    // 0.186-0.210 → 0.169-0.198 s.
+    best.push(candidate);
+    let mut at = best.len() - 1;
+    while at > 0 && best[at - 1].squared_distance > candidate.squared_distance {
+        best[at] = best[at - 1];
+        at -= 1;
+    }
+    best[at] = candidate;
 }
 
 /// Builds the subtree over `order` (a range of input point indices), appending its nodes; returns
