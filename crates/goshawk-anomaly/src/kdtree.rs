@@ -86,9 +86,10 @@ const MAX_TREE_DIMS: usize = 15;
 pub(crate) struct SearchScratch {
     offsets: Vec<f32>,
     best: Vec<Neighbour>,
-    /// Squared distances to every point, one run per query of a block ([`KdTree::scan_block`]).
-    distances: Vec<f32>,
-    /// A block of queries, dimension-major.
+    /// Estimated squared distances (less the query's squared norm) to every point, one run per
+    /// query of a block ([`KdTree::scan_block`]).
+    estimates: Vec<f32>,
+    /// A block of queries as `-2q`, dimension-major.
     block: Vec<f32>,
     /// Positions whose exact distance the second pass computes ([`SecondPass::keep`]).
     candidates: Vec<u32>,
@@ -270,7 +271,7 @@ impl KdTree {
             }
         }
         let (chunks, norms, n_points) = (&self.leaf_chunks[..], &self.chunk_norms[..], self.len());
-        let (queries, estimates) = (&scratch.block[..], &mut scratch.distances);
+        let (queries, estimates) = (&scratch.block[..], &mut scratch.estimates);
         let avx512 = !scratch.portable_only && has_avx512();
         #[cfg(target_arch = "x86_64")]
         let smallest = if avx512 {
