@@ -131,31 +131,32 @@ impl KdTree {
             let start = index as usize * n_dims;
             ordered.extend_from_slice(&points[start..start + n_dims]);
         }
-        let mut leaf_chunks = Vec::new();
+        // Every leaf starts a chunk (all before the last fill whole chunks) and leaves lie in
+        // position order, so the leaves' chunks are the chunks of all points in tree order.
+        let chunk_len = n_dims * LANES;
+        let mut leaf_chunks = vec![0.0; n_points.div_ceil(LANES) * chunk_len];
+        for (position, point) in ordered.chunks_exact(n_dims).enumerate() {
+            let first = position / LANES * chunk_len + position % LANES;
+            for (slot, &value) in leaf_chunks[first..].iter_mut().step_by(LANES).zip(point) {
+                *slot = value;
+            }
+        }
+        // Boxes serve the descent only.
         let mut leaf_bounds = Vec::new();
-        for node in &mut nodes {
+        for node in nodes.iter_mut().filter(|_| !brute_force) {
             if let KdNode::Leaf { start, end, leaf } = node {
                 *leaf = (leaf_bounds.len() / (2 * n_dims)) as u32;
-                debug_assert_eq!(leaf_chunks.len(), *start as usize / LANES * n_dims * LANES);
-                let (start, end) = (*start as usize, *end as usize);
-                let leaf_points = &ordered[start * n_dims..end * n_dims];
-                for dimension in 0..n_dims {
-                    let values = leaf_points.iter().skip(dimension).step_by(n_dims);
-                    leaf_bounds.push(values.fold(f32::INFINITY, |min, &v| min.min(v)));
-                }
-                for dimension in 0..n_dims {
-                    let values = leaf_points.iter().skip(dimension).step_by(n_dims);
-                    leaf_bounds.push(values.fold(f32::NEG_INFINITY, |max, &v| max.max(v)));
-                }
-                for chunk_points in leaf_points.chunks(n_dims * LANES) {
-                    let first = leaf_chunks.len();
-                    leaf_chunks.resize(first + n_dims * LANES, 0.0);
-                    for (lane, point) in chunk_points.chunks_exact(n_dims).enumerate() {
-                        for (dimension, &value) in point.iter().enumerate() {
-                            leaf_chunks[first + dimension * LANES + lane] = value;
-                        }
+                let leaf_points = &ordered[*start as usize * n_dims..*end as usize * n_dims];
+                let mut minima = vec![f32::INFINITY; n_dims];
+                let mut maxima = vec![f32::NEG_INFINITY; n_dims];
+                for point in leaf_points.chunks_exact(n_dims) {
+                    for ((min, max), &value) in minima.iter_mut().zip(&mut maxima).zip(point) {
+                        *min = min.min(value);
+                        *max = max.max(value);
                     }
                 }
+                leaf_bounds.extend(minima);
+                leaf_bounds.extend(maxima);
             }
         }
         let norms: Vec<f32> = ordered
