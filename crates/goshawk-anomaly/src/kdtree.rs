@@ -29,8 +29,9 @@
 //! throughout (the output files compared byte for byte).
 //!
 //! Instruction sets ([`Isa`]): the explicit AVX-512 loops where the CPU has them, else the
-//! portable loops compiled with AVX2 where it has that, else as compiled for the target. With the
-//! AVX-512 detection disabled on this machine (same data, one core): sessions scoring, the old
+//! portable loops compiled with AVX2 where it has that, else as compiled for the target;
+//! `GOSHAWK_MAX_ISA=avx2|baseline` caps the choice. With the AVX-512 detection disabled on this
+//! machine (same data, one core): sessions scoring, the old
 //! portable scan 0.076–0.081 s, the portable two passes 0.044–0.056 s, with AVX2 0.035–0.052 s;
 //! 100k × 11 fit 2.75–3.20 s, with AVX2 1.82–2.13 s, scoring 0.28–0.34 → 0.18–0.23 s.
 
@@ -138,9 +139,20 @@ impl Isa {
         Self::Baseline
     }
 
-    /// The one to scan with: `forced` when the CPU has it, else the best it has.
+    /// The highest allowed by `GOSHAWK_MAX_ISA` (`baseline`, `avx2`, `avx512`; unset or other:
+    /// no cap), read once: benchmarks measure the loops other CPUs run on this one.
+    fn cap() -> Self {
+        static CAP: std::sync::OnceLock<Isa> = std::sync::OnceLock::new();
+        *CAP.get_or_init(|| match std::env::var("GOSHAWK_MAX_ISA").as_deref() {
+            Ok("baseline") => Self::Baseline,
+            Ok("avx2") => Self::Avx2,
+            _ => Self::Avx512,
+        })
+    }
+
+    /// The one to scan with: the best this CPU has, at most [`Isa::cap`] and at most `forced`.
     fn choose(forced: Option<Self>) -> Self {
-        let best = Self::detect();
+        let best = Self::detect().min(Self::cap());
         forced.map_or(best, |forced| forced.min(best))
     }
 }
