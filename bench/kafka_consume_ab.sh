@@ -22,9 +22,13 @@ for round in $(seq "${ROUNDS:-3}"); do
   for bin in "$@"; do
     i=$((i + 1))
     # shellcheck disable=SC2086 # CONSUME_ARGS is a list of flags
-    rate=$("$bin" consume --brokers "127.0.0.1:$port" --topic "$topic" --group "g$round-$i" \
-      --output "$out/verdicts-$round-$i.jsonl" --data-dir "$out/data-$round-$i" --exit-when-idle 3 \
-      ${CONSUME_ARGS:-} 2>&1 | grep -o "[0-9]* records/s over [0-9.]*s busy")
+    # The rate depends on how fast tansu delivers; the consumer's CPU time (user + system, the
+    # idle wait included) is steadier.
+    rate=$( { TIMEFORMAT="cpu %U user %S system"; time "$bin" consume \
+      --brokers "127.0.0.1:$port" --topic "$topic" --group "g$round-$i" \
+      --output "$out/verdicts-$round-$i.jsonl" --data-dir "$out/data-$round-$i" \
+      --exit-when-idle 3 ${CONSUME_ARGS:-}; } 2>&1 |
+      grep -o "[0-9]* records/s over [0-9.]*s busy\|cpu .*" | paste -sd ' ')
     echo "round $round, $bin: $rate"
   done
 done

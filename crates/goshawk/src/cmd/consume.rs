@@ -590,9 +590,13 @@ impl Consumer {
         }
     }
 
-    /// Runs one batch and makes everything it produced durable; an error means nothing of the
-    /// batch may be committed.
-    fn process(&mut self, batch: &[goshawk_kafka::Record]) -> Result<()> {
+    /// Decodes and analyses records, writes their verdict lines (`--output`), and adds the
+    /// alerts among them to `alerts`; an unreadable record goes to the dead letters.
+    fn analyze_chunk(
+        &mut self,
+        batch: &[goshawk_kafka::Record],
+        alerts: &mut Vec<Alert>,
+    ) -> Result<()> {
         // Decoding is a good part of the work (JSON): on every core, like the analysis.
         let decoded: Vec<_> = batch.par_iter().map(|r| decode(&r.payload)).collect();
         let mut events = Vec::with_capacity(batch.len());
@@ -652,7 +656,6 @@ impl Consumer {
                 output.write(chunk)?;
             }
         }
-        let mut alerts = Vec::new();
         // What is done with: freed on the pool, off this sequential path (a batch's requests
         // and verdicts took 10 % of it to free here).
         let mut spent = Vec::with_capacity(events.len());
@@ -671,6 +674,23 @@ impl Consumer {
             }
         }
         rayon::spawn(move || drop(spent));
+        Ok(())
+    }
+
+    /// Runs one batch and makes everything it produced durable; an error means nothing of the
+    /// batch may be committed.
+    fn process(&mut self, batch: &[goshawk_kafka::Record]) -> Result<()> {
+        // Analysed a chunk at a time, so that a chunk's events, verdicts and lines are still in
+        // cache when they are encoded (as `scan`'s blocks); the server analyses a batch in one
+        // call, since each call writes its alerts durably.
+        let chunk = match &self.pipeline {
+            Pipeline::Standalone { .. } => crate::cmd::scan::BLOCK,
+            Pipeline::Server { .. } => batch.len().max(1),
+        };
+        let mut alerts = Vec::new();
+        for records in batch.chunks(chunk) {
+            self.analyze_chunk(records, &mut alerts)?;
+        }
         self.counts.alerts += alerts.len() as u64;
         // One encoding (on every core) serves the store and the alerts topic.
         let encoded = alerts
@@ -794,8 +814,9 @@ struct VerdictLine<'a> {
     trace_id: &'a str,
 }
 
-/// Verdict lines encoded per chunk on the pool.
-const LINES_PER_CHUNK: usize = 256;
+/// Verdict lines encoded per task on the pool (a quarter of an analysis chunk, so that every
+/// core has some).
+const LINES_PER_CHUNK: usize = 64;
 
 /// The `--output` lines of events, their verdicts and (id, position), one JSON line each.
 fn encode_lines(

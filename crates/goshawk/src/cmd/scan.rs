@@ -25,7 +25,7 @@ use crate::setup::{self, Models};
 /// stay in cache between analysis and writing: on one core, 1,000,000 access-log lines scanned
 /// in 7.8-8.0 s with blocks of 8,192, 6.7-7.3 s with 1,024 and 5.6-6.2 s with 256 (alternated
 /// runs; 64 was no faster and spent more time in the kernel). Two threads gain as much.
-const BLOCK: usize = 256;
+pub const BLOCK: usize = 256;
 
 pub fn run(args: ScanArgs) -> Result<()> {
     if let Some(n) = args.threads {
