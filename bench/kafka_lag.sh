@@ -31,13 +31,24 @@ start=$(date +%s.%N)
 # and the broker are the consumer's rivals.
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || true; }
 consumer_from=$(ticks "$consumer"); broker_from=$(ticks "$pid")
+# Lines of a growing file, counting only the bytes added since the last sample: a whole-file
+# `wc -l` of the two outputs read hundreds of MB a second by the end of a run, and became a
+# rival of the consumer that grew with time.
+declare -A lines_in=() bytes_in=()
+count_lines() {
+  local file=$1 size from
+  size=$(stat -c %s "$file"); from=${bytes_in[$file]:-0}
+  lines_in[$file]=$(( ${lines_in[$file]:-0} + $(dd if="$file" iflag=skip_bytes,count_bytes skip="$from" count="$((size - from))" bs=1M status=none | wc -l) ))
+  bytes_in[$file]=$size
+}
 while kill -0 "$consumer" 2>/dev/null; do
   sleep 1
   if [ -z "${stopped:-}" ]; then
     now_producer=$(ticks "$producer")
     [ -z "$now_producer" ] || { producer_cpu=$now_producer; consumer_cpu=$(ticks "$consumer"); broker_cpu=$(ticks "$pid"); }
   fi
-  produced=$(wc -l < "$out/truth.jsonl"); scored=$(wc -l < "$out/verdicts.jsonl")
+  count_lines "$out/truth.jsonl"; count_lines "$out/verdicts.jsonl"
+  produced=${lines_in[$out/truth.jsonl]}; scored=${lines_in[$out/verdicts.jsonl]}
   now=$(python3 -c "print(f'{$(date +%s.%N)-$start:.1f}')")
   echo "$now,$produced,$scored,$((produced - scored))" >> "$out/samples.csv"
   if ! kill -0 "$producer" 2>/dev/null && [ -z "${stopped:-}" ]; then stopped="$now"; fi
