@@ -42,6 +42,7 @@ pub struct SimulateArgs {
     pub to: String,
     /// Events per second of real time (`500` or `500/s`); 0 or absent: as fast as possible
     /// (100/s with --duration). With a rate and no --count/--duration, runs until stopped.
+    /// Paced to within 2 ms: the events due are sent in small bursts.
     #[arg(long, value_parser = parse_rate)]
     pub rate: Option<f64>,
     /// Run for this long in real time: `30s`, `5m`, `1h`.
