@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Peak memory of `goshawk scan` over a ~1 GB access log: the scan streams (reads in blocks of
-# 8,192 records), so the peak must not grow with the file. Builds the file from the bundled
+# 256 records), so the peak must not grow with the file. Builds the file from the bundled
 # sample by repetition, scans it, prints the file size, request count and peak RSS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
