@@ -19,9 +19,10 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// Keeps freed memory for reuse instead of returning it to the OS. mimalloc purges memory that
 /// stayed free for a second (`purge_delay`), and a scan frees each block's records and output
 /// while the next block allocates them again: the purged pages came back as fresh transparent
-/// huge pages that the kernel zeroes again, ~30,000 page faults and 8-17 % of the time of a
-/// 1,000,000-line single-core scan (peak RSS 127 MB, 131 MB without purging; BENCHMARKS.md,
-/// issue 4). `MIMALLOC_PURGE_DELAY` in the environment still overrides this default.
+/// huge pages that the kernel zeroes again: ~30,000 page faults in a 1,000,000-line one-core
+/// scan (with 8,192-record blocks), 649 without purging, and 0-17 % of its time across six
+/// alternated runs (peak RSS 127 MB, 131 MB without purging; BENCHMARKS.md, issue 4).
+/// `MIMALLOC_PURGE_DELAY` in the environment still overrides this default.
 fn keep_freed_memory() {
     use std::ffi::{c_int, c_long};
     // `mi_option_purge_delay` in mimalloc's `mi_option_t` (the same in its v2 and v3); the
